@@ -1,0 +1,1 @@
+"""Customers: profiles, phone numbers, caller matching and customer value."""

@@ -1,0 +1,112 @@
+"""Domain types of customers: profiles, phone numbers, orders, value scores and caller matches."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Tier(enum.StrEnum):
+    """ABC value tier by share of trailing-12-month revenue; A is the most valuable."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+@dataclass(frozen=True)
+class Order:
+    """One purchase: who bought, when (UTC epoch ms) and for how much (integer cents, never float)."""
+
+    customer_id: int
+    at_ms: int
+    amount_cents: int
+
+    def __post_init__(self) -> None:
+        # Refunds are netted into the order by the importer; a negative purchase would make
+        # frequency count a refund as a visit.
+        if self.amount_cents < 0:
+            raise ValueError(f"order amount must not be negative, got {self.amount_cents}")
+
+
+@dataclass(frozen=True)
+class Rfm:
+    """Recency, frequency and monetary scores, each 1 (worst) to 5 (best)."""
+
+    recency: int
+    frequency: int
+    monetary: int
+
+    def __post_init__(self) -> None:
+        for score in (self.recency, self.frequency, self.monetary):
+            if not 1 <= score <= 5:
+                raise ValueError(f"RFM scores run from 1 to 5, got {score}")
+
+
+@dataclass(frozen=True)
+class CustomerValue:
+    """What a customer is worth to the center, as computed from orders at one moment."""
+
+    customer_id: int
+    tier: Tier
+    rfm: Rfm | None
+    clv_cents: int
+    revenue_12m_cents: int
+    orders_12m: int
+    last_order_at: int | None
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A customer's phone number: E.164 plus a separate extension, with what was typed."""
+
+    e164: str
+    extension: str | None
+    raw: str
+    label: str | None = None
+
+
+class MatchKind(enum.StrEnum):
+    """How an incoming caller ID matched the customer base."""
+
+    EXACT = "exact"
+    NATIONAL = "national"
+    SEVERAL = "several"
+    NONE = "none"
+    WITHHELD = "withheld"
+
+
+@dataclass(frozen=True)
+class CallerMatch:
+    """The outcome of matching a caller ID: which customers, and how sure we are."""
+
+    kind: MatchKind
+    candidates: tuple[int, ...]
+    region_used: str | None
+    e164: str | None
+
+    @property
+    def customer_id(self) -> int | None:
+        """The one matched customer, or None when there is none or the match is ambiguous."""
+        if self.kind in (MatchKind.EXACT, MatchKind.NATIONAL):
+            return self.candidates[0]
+        return None
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A person or business that calls the center."""
+
+    id: int
+    name: str
+    phones: tuple[Phone, ...]
+    email: str | None
+    company: str | None
+    language: str | None
+    timezone: str | None
+    tier: Tier | None
+    segment: str | None
+    dedicated_agent_id: int | None
+    notes: str
+    created_at: int
+    updated_at: int

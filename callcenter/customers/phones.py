@@ -1,0 +1,187 @@
+"""Phone numbers with ``phonenumbers``: normalising to E.164, withheld caller IDs, matching, masking."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers as pn
+
+from callcenter.customers.models import CallerMatch, MatchKind, Phone
+
+# What PBXs and carriers put in the caller ID when the caller hides it (telephony-formats.md §4.3).
+WITHHELD_WORDS = frozenset({"", "anonymous", "unknown", "restricted", "private", "unavailable", "withheld", "blocked"})
+# Carriers that pass a hidden caller ID on as the word spelt on the keypad. +266 is formally
+# Lesotho, so without this deny-list every anonymous caller would merge into one "customer".
+WITHHELD_SENTINELS = frozenset({"+266696687", "+86282452253", "+8656696", "+2562533", "+7378742833"})
+
+_FORMATTING = re.compile(r"[\s\-.()/]")
+_INTERNATIONAL_SOURCES = frozenset(
+    {pn.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN, pn.CountryCodeSource.FROM_NUMBER_WITH_IDD}
+)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A parsed number and whether the default region was needed to read it."""
+
+    number: Any
+    e164: str
+    national: bool
+
+
+def _unwrap(raw: str) -> str:
+    """Strip quotes and angle brackets, and reduce a SIP URI to its user part."""
+    text = raw.strip().strip("\"'<>").strip()
+    scheme, sep, rest = text.partition(":")
+    if sep and scheme.lower() in ("sip", "sips"):
+        text = rest.partition("@")[0].partition(";")[0]
+    return text
+
+
+def _compact(text: str) -> str:
+    """Drop dialling punctuation and turn a leading ``00`` into ``+``."""
+    compact = _FORMATTING.sub("", text)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    return compact
+
+
+def is_withheld(raw: str) -> bool:
+    """True when the caller ID says the caller hid it: a word such as ``anonymous``, empty, or a sentinel."""
+    text = _unwrap(raw)
+    if text.lower() in WITHHELD_WORDS:
+        return True
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    return _compact(text) in WITHHELD_SENTINELS
+
+
+def _parse(text: str, region: str | None) -> Any | None:
+    try:
+        return pn.parse(text, region, keep_raw_input=True)
+    except pn.NumberParseException:
+        return None
+
+
+def _read(raw: str, region: str | None) -> _Reading | None:
+    """The one reading of a caller ID or typed number we trust, or None."""
+    if is_withheld(raw):
+        return None
+    text = _unwrap(raw)
+    if text.lower().startswith("client:"):
+        # A Twilio browser client is one of our agents, never a customer's phone.
+        return None
+    region = region.upper() if region else None
+    # phonenumbers reads 00 as an international prefix only where it is the region's IDD
+    # (not in the US, for one); PBXs send it everywhere.
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    reading = _accept(_parse(text, region))
+    if reading is not None:
+        return reading
+    digits = _FORMATTING.sub("", text)
+    if digits.isdigit() and not digits.startswith("0"):
+        # sipgate and Zammad-style PBXs send international digits without "+"; try that reading
+        # only when the regional one failed, and trust it only when the metadata knows the range.
+        fallback = _accept(_parse("+" + digits, None))
+        if fallback is not None and pn.is_valid_number(fallback.number):
+            return fallback
+    return None
+
+
+def _accept(number: Any | None) -> _Reading | None:
+    if number is None:
+        return None
+    e164 = str(pn.format_number(number, pn.PhoneNumberFormat.E164))
+    if e164 in WITHHELD_SENTINELS:
+        return None
+    national = number.country_code_source not in _INTERNATIONAL_SOURCES
+    if national:
+        # A national-form number the metadata does not know is far more often an internal
+        # extension ("1001") or a local number missing its area code than a brand-new range.
+        ok = bool(pn.is_valid_number(number))
+    else:
+        # Given with its country code, a number of possible length is believed even when the
+        # metadata lags behind newly opened ranges.
+        ok = pn.is_possible_number_with_reason(number) == pn.ValidationResult.IS_POSSIBLE
+    return _Reading(number, e164, national) if ok else None
+
+
+def normalize(raw: str, region: str | None, label: str | None = None) -> Phone | None:
+    """E.164 and extension of a typed or received number, or None if withheld or not a usable number.
+
+    ``region`` (ISO 3166 code such as ``"CN"``) reads national forms; ``00`` and ``+`` are read
+    as international prefixes everywhere. The extension (``ext. 12``, ``x12``, ``#12``,
+    ``,12``, ``;ext=12``) is kept apart because E.164 has no room for it.
+    """
+    reading = _read(raw, region)
+    if reading is None:
+        return None
+    extension = reading.number.extension or None
+    return Phone(e164=reading.e164, extension=extension, raw=raw, label=label)
+
+
+def match_keys(raw: str, region: str | None) -> list[str]:
+    """E.164 strings under which to look the caller up; empty when withheld or unusable."""
+    reading = _read(raw, region)
+    return [] if reading is None else [reading.e164]
+
+
+def decide_match(raw: str, region: str | None, candidates_by_e164: Mapping[str, Sequence[int]]) -> CallerMatch:
+    """Decide whom a caller ID belongs to, given the customers found under each of its match keys.
+
+    Withheld numbers never match. One customer is an ``exact`` match when the number came with
+    its country code and a ``national`` one when ``region`` had to supply it; two or more are
+    ``several`` and listed in id order without a pick, since guessing would show an agent the
+    wrong customer's history.
+    """
+    if is_withheld(raw):
+        return CallerMatch(MatchKind.WITHHELD, (), None, None)
+    reading = _read(raw, region)
+    if reading is None:
+        return CallerMatch(MatchKind.NONE, (), None, None)
+    region_used = region.upper() if reading.national and region else None
+    found = tuple(sorted(set(candidates_by_e164.get(reading.e164, ()))))
+    if not found:
+        kind = MatchKind.NONE
+    elif len(found) > 1:
+        kind = MatchKind.SEVERAL
+    else:
+        kind = MatchKind.NATIONAL if reading.national else MatchKind.EXACT
+    return CallerMatch(kind, found, region_used, reading.e164)
+
+
+def mask(e164: str) -> str:
+    """Number for supervisors: country code, first group and last four digits, e.g. ``+44 20 **** 0958``."""
+    number = _parse(e164, None)
+    if number is None:
+        digits = re.sub(r"\D", "", e164)
+        if not digits:
+            # Not a number at all ("anonymous"): there is nothing to hide.
+            return e164
+        return "*" * (len(digits) - 4) + digits[-4:] if len(digits) > 8 else "****"
+    number.extension = None
+    groups = re.findall(r"\d+", str(pn.format_number(number, pn.PhoneNumberFormat.INTERNATIONAL)))
+    head = ["+" + groups[0]]
+    rest = groups[1:]
+    if len(rest) >= 2:
+        head.append(rest[0])
+        rest = rest[1:]
+    tail = "".join(rest)
+    shown = tail[-4:] if len(tail) > 4 else ""
+    parts = [*head, "*" * (len(tail) - len(shown))]
+    if shown:
+        parts.append(shown)
+    return " ".join(parts)
+
+
+def format_national(e164: str, extension: str | None = None) -> str:
+    """The number as dialled inside its own country, e.g. ``020 7946 0958``; unparseable input unchanged."""
+    number = _parse(e164, None)
+    if number is None:
+        return e164
+    number.extension = extension or None
+    return str(pn.format_number(number, pn.PhoneNumberFormat.NATIONAL))
