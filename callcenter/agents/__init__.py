@@ -1,0 +1,1 @@
+"""Agents: presence and, later, work state, skills and devices."""

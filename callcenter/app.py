@@ -1,0 +1,126 @@
+"""``create_app(settings)``: the one place that wires storage, services, routes and the socket server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from callcenter.accounts import api as accounts_api
+from callcenter.accounts.hashing import PasswordHasher
+from callcenter.accounts.service import AccountPolicy, AccountService
+from callcenter.agents.events import presence_handler
+from callcenter.agents.service import AgentService
+from callcenter.audit.service import AuditService
+from callcenter.clock import Clock, SystemClock
+from callcenter.console import api as console_api
+from callcenter.console.service import ConsoleService
+from callcenter.db import Database, ServerLock
+from callcenter.realtime import Realtime
+from callcenter.settings import Settings
+from callcenter.web import admin, pages
+from callcenter.web.keys import ACCOUNTS, AUDIT, CLOCK, CONSOLE, DATABASE, OPENAPI, SETTINGS, TEMPLATES
+from callcenter.web.openapi import build_openapi
+from callcenter.web.render import make_environment
+from callcenter.web.security import auth_middleware, errors_middleware, headers_middleware
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+REALTIME = web.AppKey("realtime", Realtime)
+AGENTS = web.AppKey("agents", AgentService)
+HASHER = web.AppKey("hasher", PasswordHasher)
+MAINTENANCE_EVERY_S = 60.0
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
+    """Build the application; nothing here touches the disk or network until the app starts."""
+    clock = clock or SystemClock()
+    app = web.Application(middlewares=[headers_middleware, errors_middleware, auth_middleware],
+                          client_max_size=8 * 1024 * 1024)
+    db = Database(settings.database_url)
+    realtime = Realtime(settings.allowed_origins(), settings.redis_url)
+    hasher = PasswordHasher(settings.argon2_memory_kib, settings.argon2_time_cost)
+    accounts = AccountService(
+        db, clock, hasher, realtime,
+        AccountPolicy(settings.session_ttl_s, settings.login_max_failures, settings.login_window_s),
+    )
+    realtime.bind(accounts)
+    agents = AgentService(db, clock, realtime)
+    console = ConsoleService(db, clock, settings.push_retention_s * 1000)
+    console.add_part("me", accounts.snapshot_part)
+    console.add_part("presence", agents.presence_of)
+    realtime.on("agent:presence", presence_handler(agents))
+
+    app[SETTINGS] = settings
+    app[CLOCK] = clock
+    app[DATABASE] = db
+    app[ACCOUNTS] = accounts
+    app[AUDIT] = AuditService(db)
+    app[CONSOLE] = console
+    app[AGENTS] = agents
+    app[REALTIME] = realtime
+    app[HASHER] = hasher
+    app[TEMPLATES] = make_environment()
+
+    for table in (pages.routes, admin.routes, accounts_api.routes, console_api.routes):
+        table.add_to(app)
+    if STATIC_DIR.is_dir():
+        app.router.add_static("/static", STATIC_DIR, name="static")
+    realtime.sio.attach(app, socketio_path="socket.io")
+    app[OPENAPI] = build_openapi(app)
+
+    app.cleanup_ctx.append(_storage)
+    app.cleanup_ctx.append(_maintenance)
+    return app
+
+
+async def _storage(app: web.Application) -> AsyncIterator[None]:
+    """Open the database (holding the server lock on a SQLite file), migrate, then freeze the heap."""
+    db = app[DATABASE]
+    lock = ServerLock(db.path) if db.dialect == "sqlite" else None
+    if lock is not None and not lock.acquire():
+        raise RuntimeError(f"another server is using {db.path}")
+    try:
+        await db.connect()
+        await db.migrate()
+        # Start-up objects (modules, phone metadata) leave the GC's scan: full collections with
+        # hundreds of sockets connected otherwise stall the loop (PERFORMANCE.md).
+        gc.collect()
+        gc.freeze()
+        yield
+    finally:
+        await db.close()
+        app[HASHER].close()
+        if lock is not None:
+            lock.release()
+
+
+async def _maintenance(app: web.Application) -> AsyncIterator[None]:
+    """Prune expired sessions, old login attempts and pushes past the replay window."""
+    clock = app[CLOCK]
+
+    async def prune(now: int) -> None:
+        await app[ACCOUNTS].prune(now)
+        await app[CONSOLE].prune(now)
+
+    task = asyncio.create_task(_every(MAINTENANCE_EVERY_S, clock, prune), name="maintenance")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _every(seconds: float, clock: Clock, body: Callable[[int], Awaitable[None]]) -> None:
+    """Run one service call each period; a failure is logged and the loop goes on."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await body(clock.now_ms())
+        except Exception:
+            log.exception("periodic task failed")

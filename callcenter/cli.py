@@ -1,0 +1,178 @@
+"""The ``callcenter`` command: serve, migrate, create-user, demo, backup, restore.
+
+Heavy modules are imported inside each command, so quick commands start quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run one command."""
+    parser = argparse.ArgumentParser(prog="callcenter", description="Self-hosted call-center agent console.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    sub.add_parser("migrate", help="apply database migrations")
+
+    create = sub.add_parser("create-user", help="add a user")
+    create.add_argument("--username", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--role", choices=["agent", "supervisor", "admin"], required=True)
+    create.add_argument("--display-name")
+    create.add_argument("--locale", choices=["en", "zh-Hans"])
+
+    sub.add_parser("demo", help="seed demo users and data (safe to run again)")
+
+    backup = sub.add_parser("backup", help="copy the SQLite database while the server runs")
+    backup.add_argument("file", type=Path)
+    restore = sub.add_parser("restore", help="replace the SQLite database with a backup (server stopped)")
+    restore.add_argument("file", type=Path)
+
+    args = parser.parse_args(argv)
+    from callcenter.settings import Settings
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "serve":
+            return _serve(settings, args.host, args.port)
+        return asyncio.run(_COMMANDS[args.command](settings, args))
+    except CliError as err:
+        print(f"callcenter {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+class CliError(Exception):
+    """A command failed for a reason the user can fix; printed without a traceback."""
+
+
+def _serve(settings: Any, host: str | None, port: int | None) -> int:
+    from aiohttp import web
+
+    from callcenter.app import create_app
+
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    app = create_app(settings)
+    print(f"callcenter serving on http://{settings.host}:{settings.port}", flush=True)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
+    return 0
+
+
+async def _open(settings: Any) -> Any:
+    from callcenter.db import Database
+
+    db = Database(settings.database_url)
+    await db.connect()
+    await db.migrate()
+    return db
+
+
+async def _migrate(settings: Any, args: argparse.Namespace) -> int:
+    from callcenter.db import Database
+
+    db = Database(settings.database_url)
+    await db.connect()
+    try:
+        applied = await db.migrate()
+    finally:
+        await db.close()
+    print("applied: " + ", ".join(applied) if applied else "database is up to date")
+    return 0
+
+
+async def _accounts(settings: Any, db: Any) -> Any:
+    from callcenter.accounts.hashing import PasswordHasher
+    from callcenter.accounts.service import AccountPolicy, AccountService
+    from callcenter.clock import SystemClock
+    from callcenter.console.models import Push
+
+    class NoSockets:
+        async def send(self, pushes: Sequence[Push]) -> None:
+            """The CLI has no sockets; connected clients catch up from the snapshot."""
+
+        async def broadcast(self, room: str, event: str, payload: dict[str, Any]) -> None:
+            """Nothing to broadcast to from the CLI."""
+
+        async def end_sessions(self, token_hashes: Sequence[str]) -> None:
+            """Sessions are deleted in the database; the server refuses them from then on."""
+
+    hasher = PasswordHasher(settings.argon2_memory_kib, settings.argon2_time_cost)
+    return AccountService(db, SystemClock(), hasher, NoSockets(), AccountPolicy())
+
+
+async def _create_user(settings: Any, args: argparse.Namespace) -> int:
+    from callcenter.accounts.models import SYSTEM, Role
+    from callcenter.errors import DomainError
+
+    db = await _open(settings)
+    try:
+        accounts = await _accounts(settings, db)
+        user = await accounts.create_user(SYSTEM, args.username, args.password, Role(args.role),
+                                          args.display_name, args.locale)
+    except DomainError as err:
+        detail = "; ".join(f"{f.loc[-1]}: {f.msg}" for f in err.fields)
+        raise CliError(f"{err.message}" + (f" ({detail})" if detail else "")) from err
+    finally:
+        await db.close()
+    print(f"created {user.role.value} {user.username} (id {user.id})")
+    return 0
+
+
+async def _demo(settings: Any, args: argparse.Namespace) -> int:
+    from callcenter.demo import seed
+
+    db = await _open(settings)
+    try:
+        accounts = await _accounts(settings, db)
+        logins = await seed(db, accounts)
+    finally:
+        await db.close()
+    print("demo logins (username / password):")
+    for username, password, role in logins:
+        print(f"  {role:<10} {username:<12} {password}")
+    return 0
+
+
+async def _backup(settings: Any, args: argparse.Namespace) -> int:
+    from callcenter.backup import BackupError, backup
+
+    try:
+        await backup(settings.sqlite_path(), args.file)
+    except BackupError as err:
+        raise CliError(str(err)) from err
+    print(f"backup written to {args.file}")
+    return 0
+
+
+async def _restore(settings: Any, args: argparse.Namespace) -> int:
+    from callcenter.backup import BackupError, restore
+
+    try:
+        await restore(args.file, settings.sqlite_path())
+    except BackupError as err:
+        raise CliError(str(err)) from err
+    print(f"restored {settings.sqlite_path()} from {args.file}")
+    return 0
+
+
+_COMMANDS = {
+    "migrate": _migrate,
+    "create-user": _create_user,
+    "demo": _demo,
+    "backup": _backup,
+    "restore": _restore,
+}

@@ -1,0 +1,38 @@
+"""Domain types of pushes: numbered per recipient so a reconnecting client misses nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Push:
+    """One message to one user, numbered in that user's gap-free sequence."""
+
+    user_id: int
+    seq: int
+    event: str
+    payload: dict[str, Any]
+    at: int
+
+    def wire(self) -> dict[str, Any]:
+        """What the browser receives: the payload plus its sequence number and time."""
+        return {**self.payload, "seq": self.seq, "at": self.at}
+
+
+class Notifier(Protocol):
+    """Delivers, after commit, what services recorded; the real one is Socket.IO."""
+
+    async def send(self, pushes: Sequence[Push]) -> None:
+        """Emit recorded pushes to their users' rooms."""
+        ...
+
+    async def broadcast(self, room: str, event: str, payload: dict[str, Any]) -> None:
+        """Emit a state update that a snapshot can rebuild (not numbered, not replayed)."""
+        ...
+
+    async def end_sessions(self, token_hashes: Sequence[str]) -> None:
+        """Disconnect every socket opened with one of these sessions."""
+        ...

@@ -1,0 +1,294 @@
+"""Storage: one connection pool per engine, numbered migrations, and the only way to write.
+
+Writers go through ``transaction()``. On SQLite every writer shares one connection, so writers are
+serialized, and a batch of writers that queue up while one runs is committed together (group
+commit): each writer runs inside its own SAVEPOINT, so one that fails rolls back alone, and each
+leaves ``transaction()`` only after the COMMIT that made its writes durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Row = dict[str, Any]
+MAX_BATCH = 64
+Params = Sequence[Any]
+
+
+class Conn(Protocol):
+    """What store functions get: parameterized SQL with ``?`` placeholders, rows as dicts."""
+
+    dialect: str
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each parameter row."""
+        ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query and return every row."""
+        ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a query and return its first row, if any."""
+        ...
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Run a query and return the first column of its first row, or None."""
+        ...
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
+    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
+
+
+class SqliteConn:
+    """A ``Conn`` over one aiosqlite connection."""
+
+    dialect = "sqlite"
+
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self.raw = raw
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        cursor = await self.raw.execute(sql, tuple(params))
+        count = cursor.rowcount
+        await cursor.close()
+        return int(count)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each parameter row."""
+        await self.raw.executemany(sql, [tuple(r) for r in rows])
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query and return every row."""
+        return list(await self.raw.execute_fetchall(sql, tuple(params)))  # type: ignore[arg-type]
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a query and return its first row, if any."""
+        rows = await self.raw.execute_fetchall(sql, tuple(params))
+        for row in rows:
+            found: Row = row  # type: ignore[assignment]
+            return found
+        return None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Run a query and return the first column of its first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+
+class Database:
+    """The application's database: ``transaction()`` to write, ``read()`` or ``fetch*`` to read."""
+
+    def __init__(self, url: str) -> None:
+        if not url.startswith("sqlite:///"):
+            raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]}")
+        self.url = url
+        self.path = Path(url[len("sqlite:///"):])
+        self.dialect = "sqlite"
+        self._writer: SqliteConn | None = None
+        self._reader: SqliteConn | None = None
+        self._lock = asyncio.Lock()
+        self._queued = 0
+        self._batch: asyncio.Future[None] | None = None
+        self._batch_size = 0
+        self.batches = 0
+
+    async def connect(self) -> None:
+        """Open the writer and reader connections with the pragmas every connection needs."""
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = SqliteConn(await self._open())
+        self._reader = SqliteConn(await self._open())
+        await self._reader.execute("PRAGMA query_only = ON")
+
+    async def _open(self) -> aiosqlite.Connection:
+        raw = await aiosqlite.connect(self.path, isolation_level=None)
+        raw.row_factory = _dict_row  # type: ignore[assignment]
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",  # durable across a process kill; see docs/STORAGE.md
+            "PRAGMA busy_timeout = 5000",
+            "PRAGMA foreign_keys = ON",
+        ):
+            await raw.execute(pragma)
+        return raw
+
+    async def close(self) -> None:
+        """Close every connection; waits for a running batch to finish."""
+        async with self._lock:
+            for conn in (self._writer, self._reader):
+                if conn is not None:
+                    await conn.raw.close()
+            self._writer = self._reader = None
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Conn]:
+        """Run the body as one atomic unit; return only after its writes are committed.
+
+        Keep the body to SQL: while it runs, other writers wait for it.
+        """
+        writer = self._writer
+        if writer is None:
+            raise RuntimeError("database is not connected")
+        self._queued += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._queued -= 1
+        try:
+            if self._batch is None:
+                await writer.execute("BEGIN IMMEDIATE")
+                self._batch = asyncio.get_running_loop().create_future()
+                self._batch.add_done_callback(_swallow)
+                self._batch_size = 0
+            batch = self._batch
+            self._batch_size += 1
+            await writer.execute("SAVEPOINT tx")
+            try:
+                yield writer
+            except BaseException:
+                await writer.execute("ROLLBACK TO tx")
+                raise
+            finally:
+                await writer.execute("RELEASE tx")
+                # Commit when nobody else is waiting to join, or the batch is big enough that
+                # its first writers should not wait longer.
+                if self._queued == 0 or self._batch_size >= MAX_BATCH:
+                    await self._commit(writer, batch)
+        finally:
+            self._lock.release()
+        await asyncio.shield(batch)
+
+    async def _commit(self, writer: SqliteConn, batch: asyncio.Future[None]) -> None:
+        self._batch = None
+        try:
+            await writer.execute("COMMIT")
+        except BaseException as err:
+            with contextlib.suppress(sqlite3.Error):
+                await writer.execute("ROLLBACK")
+            batch.set_exception(err)
+            raise
+        self.batches += 1
+        batch.set_result(None)
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[Conn]:
+        """A connection that sees only committed data."""
+        if self._reader is None:
+            raise RuntimeError("database is not connected")
+        yield self._reader
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Read every row of a query from committed data."""
+        async with self.read() as conn:
+            return await conn.fetchall(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Read the first row of a query from committed data."""
+        async with self.read() as conn:
+            return await conn.fetchone(sql, params)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Read one value from committed data."""
+        async with self.read() as conn:
+            return await conn.fetchval(sql, params)
+
+    async def migrate(self) -> list[str]:
+        """Apply the numbered migrations not yet recorded in ``schema_migrations``."""
+        async with self.transaction() as conn:
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+            )
+            done = {r["version"] for r in await conn.fetchall("SELECT version FROM schema_migrations")}
+            applied = []
+            for version, name, sql in load_migrations():
+                if version in done:
+                    continue
+                for statement in split_sql(sql):
+                    await conn.execute(statement)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, _now_ms()),
+                )
+                applied.append(name)
+        for name in applied:
+            log.info("applied migration %s", name)
+        return applied
+
+
+def _swallow(fut: asyncio.Future[None]) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
+def _now_ms() -> int:
+    import time
+
+    return time.time_ns() // 1_000_000
+
+
+_MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+def load_migrations() -> list[tuple[int, str, str]]:
+    """Every migration shipped in ``callcenter/migrations``, in order."""
+    found = []
+    for entry in resources.files("callcenter.migrations").iterdir():
+        match = _MIGRATION.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements at semicolons that end a line; drop comment lines."""
+    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.M) if s.strip()]
+
+
+class ServerLock:
+    """An advisory lock beside the SQLite file, held while a server uses it (restore checks it)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path.with_name(db_path.name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock without waiting; False when another process holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Give the lock back."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,1 @@
+"""The HTTP edge shared by every feature: route policies, security, errors, pages, i18n."""
