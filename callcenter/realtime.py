@@ -39,7 +39,7 @@ class Realtime:
         self.allowed_origins = set(allowed_origins)
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
-            cors_allowed_origins=sorted(self.allowed_origins),
+            cors_allowed_origins=self.origin_allowed,
             client_manager=manager,
             logger=False,
             engineio_logger=False,
@@ -49,6 +49,14 @@ class Realtime:
         self.sio.on("disconnect", self._disconnect)
         self.on_connect: list[Callable[[User], Awaitable[None]]] = []
         self.on_disconnect: list[Callable[[User], Awaitable[None]]] = []
+
+    def origin_allowed(self, origin: str | None, environ: dict[str, Any]) -> bool:
+        """Browsers must come from our public URL or the host they asked for (same origin)."""
+        if not origin:
+            return True  # not a browser: the session cookie alone decides
+        origin = origin.rstrip("/")
+        same = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin in self.allowed_origins or origin == same
 
     def bind(self, accounts: AccountService) -> None:
         """Give the channel the accounts service it authenticates with."""
@@ -75,8 +83,7 @@ class Realtime:
         self.sio.on(event, dispatch)
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        origin = environ.get("HTTP_ORIGIN")
-        if origin and origin.rstrip("/") not in self.allowed_origins:
+        if not self.origin_allowed(environ.get("HTTP_ORIGIN"), environ):
             raise socketio.exceptions.ConnectionRefusedError("origin not allowed")
         session = await self._session(environ)
         if session is None:
