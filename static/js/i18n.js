@@ -1,4 +1,4 @@
-/** Messages from the catalog in the boot data: `{name}` placeholders, `.one`/`.other` plurals. */
+/** Messages from the catalog in the boot data: `{name}` parameters, `.one`/`.other` plurals. */
 
 let messages = {};
 let locale = "en";
@@ -16,7 +16,7 @@ export function intlLocale() {
   return locale === "pseudo" ? "en" : locale;
 }
 
-/** The message of `key` with its placeholders filled; `count` picks the plural form. */
+/** The message of `key` with its `{name}` parameters filled in; `count` picks the plural form. */
 export function t(key, params = {}) {
   let id = key;
   if ("count" in params && `${key}.other` in messages) {
