@@ -1,1 +1,1 @@
-"""Agents: presence and, later, work state, skills and devices."""
+"""Agents: presence, devices and the names telephony systems use for agents; later work state and skills."""

@@ -1,0 +1,1 @@
+"""Telephony integrations: who may post call events, their tokens, secrets, regions and block lists."""
