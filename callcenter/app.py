@@ -14,6 +14,7 @@ from aiohttp import web
 from callcenter.accounts import api as accounts_api
 from callcenter.accounts.hashing import PasswordHasher
 from callcenter.accounts.service import AccountPolicy, AccountService
+from callcenter.agents import api as agents_api
 from callcenter.agents.events import presence_handler
 from callcenter.agents.service import AgentService
 from callcenter.audit.service import AuditService
@@ -21,10 +22,24 @@ from callcenter.clock import Clock, SystemClock
 from callcenter.console import api as console_api
 from callcenter.console.service import ConsoleService
 from callcenter.db import Database, ServerLock
+from callcenter.integrations import api as integrations_api
+from callcenter.integrations.crypto import SecretBox
+from callcenter.integrations.service import IntegrationService
 from callcenter.realtime import Realtime
 from callcenter.settings import Settings
 from callcenter.web import admin, pages
-from callcenter.web.keys import ACCOUNTS, AUDIT, CLOCK, CONSOLE, DATABASE, OPENAPI, SETTINGS, TEMPLATES
+from callcenter.web.keys import (
+    ACCOUNTS,
+    AGENTS,
+    AUDIT,
+    CLOCK,
+    CONSOLE,
+    DATABASE,
+    INTEGRATIONS,
+    OPENAPI,
+    SETTINGS,
+    TEMPLATES,
+)
 from callcenter.web.openapi import build_openapi
 from callcenter.web.render import make_environment
 from callcenter.web.security import auth_middleware, errors_middleware, headers_middleware
@@ -33,7 +48,6 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 REALTIME = web.AppKey("realtime", Realtime)
-AGENTS = web.AppKey("agents", AgentService)
 HASHER = web.AppKey("hasher", PasswordHasher)
 MAINTENANCE_EVERY_S = 60.0
 
@@ -56,6 +70,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     console.add_part("me", accounts.snapshot_part)
     console.add_part("presence", agents.presence_of)
     realtime.on("agent:presence", presence_handler(agents))
+    integrations = IntegrationService(db, clock, SecretBox(settings.secret_key.get_secret_value()))
+    console.add_part("devices", agents.devices_part)
 
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -64,11 +80,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     app[AUDIT] = AuditService(db)
     app[CONSOLE] = console
     app[AGENTS] = agents
+    app[INTEGRATIONS] = integrations
     app[REALTIME] = realtime
     app[HASHER] = hasher
     app[TEMPLATES] = make_environment()
 
-    for table in (pages.routes, admin.routes, accounts_api.routes, console_api.routes):
+    for table in (pages.routes, admin.routes, accounts_api.routes, console_api.routes, integrations_api.routes,
+                  integrations_api.pages, agents_api.routes, agents_api.pages):
         table.add_to(app)
     if STATIC_DIR.is_dir():
         app.router.add_static("/static", STATIC_DIR, name="static")

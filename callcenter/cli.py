@@ -39,6 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     restore = sub.add_parser("restore", help="replace the SQLite database with a backup (server stopped)")
     restore.add_argument("file", type=Path)
 
+    from callcenter.integrations.cli import add_parser as add_integration_parser
+
+    add_integration_parser(sub)
+
     args = parser.parse_args(argv)
     from callcenter.settings import Settings
 
@@ -169,10 +173,17 @@ async def _restore(settings: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _create_integration(settings: Any, args: argparse.Namespace) -> int:
+    from callcenter.integrations.cli import create_integration_command
+
+    return int(await create_integration_command(settings, args))
+
+
 _COMMANDS = {
     "migrate": _migrate,
     "create-user": _create_user,
     "demo": _demo,
     "backup": _backup,
     "restore": _restore,
+    "create-integration": _create_integration,
 }

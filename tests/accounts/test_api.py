@@ -103,11 +103,11 @@ async def test_login_form_needs_its_csrf_cookie(client: Client, app_accounts: Ac
     assert f'value="{token}"' in await page.text()
     form = {"username": "emma", "password": PASSWORD, "next": "/"}
     assert (await client.post("/login", data={**form, "_csrf": "nope"}, allow_redirects=False)).status == 403
-    ok = await client.post("/login", data={**form, "_csrf": token}, allow_redirects=False)
-    assert ok.status == 303 and ok.headers["Location"] == "/"
     wrong = await client.post("/login", data={**form, "password": "wrong-pass", "_csrf": token},
                               allow_redirects=False)
     assert wrong.status == 401
+    ok = await client.post("/login", data={**form, "_csrf": token}, allow_redirects=False)
+    assert ok.status == 303 and ok.headers["Location"] == "/"
 
 
 async def test_login_redirect_stays_on_site(client: Client, app_accounts: AccountService) -> None:

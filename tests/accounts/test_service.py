@@ -89,7 +89,8 @@ async def test_disable_ends_every_session_and_is_audited(
     assert sorted(notifier.ended) == sorted([s1.token_hash, s2.token_hash])
     with pytest.raises(Unauthorized):
         await accounts.login("emma", PASSWORD, "ip")
-    entry = await db.fetchone("SELECT actor_id, action, target_id, detail, ip FROM audit_log WHERE action = 'user.update'")
+    entry = await db.fetchone(
+        "SELECT actor_id, action, target_id, detail, ip FROM audit_log WHERE action = 'user.update'")
     assert entry is not None
     assert (entry["actor_id"], entry["target_id"], entry["ip"]) == (admin.id, str(agent.id), "10.1.1.1")
     assert json.loads(entry["detail"]) == {"disabled": True}
