@@ -28,6 +28,7 @@ const store = createStore({
   connection: "connecting",
   reasonsOpen: false,
   pending: false,
+  droppedAt: null,
   notices: [],
 });
 const sound = new Sound();
@@ -107,7 +108,9 @@ const notices = document.getElementById("notices");
 
 function draw() {
   const state = store.get();
-  render(statusBar(state, { live: channel.live, now: now(), sound, actions }), bar);
+  // While the link is down the timers stop where they were: they may no longer be true.
+  const at = state.connection === "connected" || !state.droppedAt ? now() : state.droppedAt;
+  render(statusBar(state, { live: channel.live, now: at, sound, actions }), bar);
   render(connectionBand(state.connection), band);
   render(noticeList(state.notices, (id) => dismissNotice(store, id)), notices);
 }

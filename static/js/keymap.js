@@ -28,7 +28,7 @@ export const KEYMAP = [
   {
     action: "pick",
     keys: digits,
-    caps: ["1", "…", "9"],
+    caps: ["1–9"],
     label: "keys.pick_reason",
     when: "keys.when.reasons_open",
   },

@@ -2,9 +2,10 @@
 import { t, hasMessage } from "./i18n.js";
 import { alertNow, announce } from "./notify.js";
 import { Channel } from "./socket.js";
-import { syncClock } from "./ticker.js";
+import { now, syncClock } from "./ticker.js";
 
 const LOST_AFTER_MS = 15000;
+const SIGN_IN_AFTER_MS = 2000;
 const MAX_NOTICES = 5;
 
 function connectionTracker(store) {
@@ -16,7 +17,7 @@ function connectionTracker(store) {
     if (status === "reconnecting") {
       if (current === "reconnecting" || current === "lost") return;
       dropped = true;
-      store.set({ connection: "reconnecting" });
+      store.set({ connection: "reconnecting", droppedAt: now() });
       announce(t("connection.reconnecting"));
       lostTimer = setTimeout(() => {
         store.set({ connection: "lost" });
@@ -30,8 +31,11 @@ function connectionTracker(store) {
       dropped = false;
       announce(t("connection.reconnected"));
     } else if (status === "ended") {
+      // Say why first, then go to sign-in: a page that vanishes without a word looks like a crash.
       alertNow(t("connection.ended"));
-      window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
+      setTimeout(() => {
+        window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
+      }, SIGN_IN_AFTER_MS);
     }
   };
 }

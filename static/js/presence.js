@@ -48,15 +48,17 @@ export function showPresence(store, state, speak) {
 
 /** The presence actions of the console, sent as `agent:presence` and confirmed by the ack. */
 export function createPresence({ channel, store }) {
-  let lastSent = 0;
+  let last = { key: "", at: 0 };
 
   async function send(presence, reason) {
     if (!channel.live) {
       alertNow(t("presence.error.offline"));
       return;
     }
-    if (Date.now() - lastSent < THROTTLE_MS) return;
-    lastSent = Date.now();
+    // One change at a time, and a repeated key or double click within a second counts once.
+    const key = `${presence}:${reason}`;
+    if (store.get().pending || (key === last.key && Date.now() - last.at < THROTTLE_MS)) return;
+    last = { key, at: Date.now() };
     store.set({ pending: true, reasonsOpen: false });
     const ack = await channel.request("agent:presence", reason ? { presence, reason } : { presence });
     store.set({ pending: false });

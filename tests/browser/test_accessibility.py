@@ -1,0 +1,71 @@
+"""Every page in both themes and both languages: axe-core WCAG 2.1 A/AA, no horizontal scroll, a screenshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Server
+from tests.browser.helpers import (
+    horizontal_overflow,
+    log_in,
+    new_context,
+    run_axe,
+    screenshot,
+    wait_connected,
+    watch_errors,
+)
+
+pytestmark = pytest.mark.browser
+
+# page name → (path, who signs in, None for the sign-in page itself)
+PAGES = {
+    "login": ("/login", None),
+    "console": ("/", "agent"),
+    "supervisor": ("/supervisor", "super"),
+    "admin-users": ("/admin/users", "admin"),
+    "admin-audit": ("/admin/audit", "admin"),
+    "api-docs": ("/api/docs", "admin"),
+}
+LIVE = {"console", "supervisor"}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("locale", ["en", "zh-Hans"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_is_accessible_and_fits(browser: Any, server: Server, name: str, locale: str, theme: str) -> None:
+    path, username = PAGES[name]
+    context = new_context(browser, locale, theme, bypass_csp=True)  # axe-core is injected inline
+    page = context.new_page()
+    errors = watch_errors(page)
+    if username is None:
+        page.goto(f"{server.url}{path}")
+    else:
+        log_in(page, server.url, username, path)
+    if name in LIVE:
+        wait_connected(page)
+    page.wait_for_load_state("networkidle")
+
+    assert page.get_attribute("html", "lang") == locale
+    assert run_axe(page) == []
+    assert horizontal_overflow(page) == 0
+    screenshot(page, name, locale, theme)
+    if name == "console":
+        page.click("#away-toggle")
+        assert run_axe(page) == []
+        screenshot(page, "console-away-reasons", locale, theme)
+    assert errors == []
+    context.close()
+
+
+def test_the_axe_check_reports_what_it_should(browser: Any, chromium_path: Any) -> None:
+    context = new_context(browser, "en", "light", bypass_csp=True)
+    page = context.new_page()
+    page.set_content(
+        '<html lang="en"><head><title>t</title></head><body><main><h1>t</h1>'
+        '<input type="text"><p style="color:#bbb;background:#fff">faint</p></main></body></html>'
+    )
+    found = {violation["id"] for violation in run_axe(page)}
+    assert {"label", "color-contrast"} <= found
+    context.close()
