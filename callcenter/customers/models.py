@@ -110,3 +110,54 @@ class Customer:
     notes: str
     created_at: int
     updated_at: int
+    notes_important: bool = False
+
+
+@dataclass(frozen=True)
+class PhoneDraft:
+    """A phone number as someone typed it, before normalisation."""
+
+    raw: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerDraft:
+    """Customer fields as given by a form, an API call or an import row; None means not given."""
+
+    name: str | None = None
+    phones: tuple[PhoneDraft, ...] | None = None
+    email: str | None = None
+    company: str | None = None
+    language: str | None = None
+    timezone: str | None = None
+    segment: str | None = None
+    dedicated_agent_id: int | None = None
+    notes: str | None = None
+    notes_important: bool | None = None
+    cleared: frozenset[str] = frozenset()  # fields explicitly set to null (a PATCH that empties them)
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    """An order as stored: its id and the partner system's id, if any."""
+
+    id: int
+    customer_id: int
+    external_id: str | None
+    at_ms: int
+    amount_cents: int
+    created_at: int
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """An order to store; the customer is named by id, phone or email (the first one given)."""
+
+    at_ms: int
+    amount_cents: int
+    customer_id: int | None = None
+    customer_phone: str | None = None
+    customer_email: str | None = None
+    external_id: str | None = None
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -66,8 +67,13 @@ def _parse(text: str, region: str | None) -> Any | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _read(raw: str, region: str | None) -> _Reading | None:
-    """The one reading of a caller ID or typed number we trust, or None."""
+    """The one reading of a caller ID or typed number we trust, or None.
+
+    Cached: a call's events repeat its numbers, and matching reads each number twice. Readings
+    are never mutated (formatting parses afresh).
+    """
     if is_withheld(raw):
         return None
     text = _unwrap(raw)
@@ -185,3 +191,19 @@ def format_national(e164: str, extension: str | None = None) -> str:
         return e164
     number.extension = extension or None
     return str(pn.format_number(number, pn.PhoneNumberFormat.NATIONAL))
+
+
+def known_region(region: str) -> bool:
+    """True for an ISO 3166 region code that ``phonenumbers`` has numbering metadata for, e.g. ``CN``."""
+    return region.upper() in pn.SUPPORTED_REGIONS
+
+
+def format_display(e164: str, extension: str | None, home_region: str | None) -> str:
+    """How an agent reads a number: national form at home, international form for other countries."""
+    number = _parse(e164, None)
+    if number is None:
+        return e164
+    number.extension = extension or None
+    home = bool(home_region) and pn.region_code_for_number(number) == (home_region or "").upper()
+    style = pn.PhoneNumberFormat.NATIONAL if home else pn.PhoneNumberFormat.INTERNATIONAL
+    return str(pn.format_number(number, style))

@@ -102,19 +102,14 @@ def rfm_scores(orders: Iterable[Order], customer_ids: Iterable[int], now_ms: int
     get ``None``.
     """
     wanted = list(dict.fromkeys(customer_ids))
-    known = set(wanted)
-    last: dict[int, int] = {}
-    count: dict[int, int] = {}
-    total: dict[int, int] = {}
-    for order in _past(orders, now_ms):
-        cid = order.customer_id
-        if cid not in known:
-            continue
-        last[cid] = max(last.get(cid, order.at_ms), order.at_ms)
-        count[cid] = count.get(cid, 0) + 1
-        total[cid] = total.get(cid, 0) + order.amount_cents
-    r, f, m = quintile_scores(last), quintile_scores(count), quintile_scores(total)
-    return {cid: Rfm(r[cid], f[cid], m[cid]) if cid in last else None for cid in wanted}
+    return _rfm(order_totals(orders, wanted, now_ms, ValueParams()), wanted)
+
+
+def _rfm(totals: Mapping[int, OrderTotals], wanted: Iterable[int]) -> dict[int, Rfm | None]:
+    r = quintile_scores({cid: t.last_at_ms for cid, t in totals.items()})
+    f = quintile_scores({cid: t.count for cid, t in totals.items()})
+    m = quintile_scores({cid: t.amount_cents for cid, t in totals.items()})
+    return {cid: Rfm(r[cid], f[cid], m[cid]) if cid in totals else None for cid in wanted}
 
 
 def clv_cents(revenue_12m_cents: int, params: ValueParams) -> int:
@@ -130,6 +125,64 @@ def clv_cents(revenue_12m_cents: int, params: ValueParams) -> int:
     return int((m * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+@dataclass(frozen=True)
+class OrderTotals:
+    """One customer's orders up to ``now``, summed: what every value score is computed from.
+
+    A store can sum these in SQL, so computing values never needs every order in memory.
+    """
+
+    last_at_ms: int
+    count: int
+    amount_cents: int
+    window_count: int
+    window_amount_cents: int
+
+
+def order_totals(
+    orders: Iterable[Order], customer_ids: Iterable[int], now_ms: int, params: ValueParams
+) -> dict[int, OrderTotals]:
+    """Sum the orders up to ``now`` of each customer that has any; other customers' orders are ignored."""
+    known = set(customer_ids)
+    sums: dict[int, list[int]] = {}
+    for order in _past(orders, now_ms):
+        if order.customer_id not in known:
+            continue
+        acc = sums.setdefault(order.customer_id, [order.at_ms, 0, 0, 0, 0])
+        acc[0] = max(acc[0], order.at_ms)
+        acc[1] += 1
+        acc[2] += order.amount_cents
+        if in_window(order, now_ms, params.window_ms):
+            acc[3] += 1
+            acc[4] += order.amount_cents
+    return {cid: OrderTotals(*acc) for cid, acc in sums.items()}
+
+
+def values_from_totals(
+    totals: Mapping[int, OrderTotals], customer_ids: Iterable[int], params: ValueParams | None = None
+) -> dict[int, CustomerValue]:
+    """Value of each of ``customer_ids`` from their order totals (customers without totals have no orders)."""
+    params = params or ValueParams()
+    wanted = list(dict.fromkeys(customer_ids))
+    known = set(wanted)
+    totals = {cid: t for cid, t in totals.items() if cid in known}
+    revenue = {cid: totals[cid].window_amount_cents if cid in totals else 0 for cid in wanted}
+    tiers = abc_tiers(revenue, params.a_share, params.b_share)
+    rfm = _rfm(totals, wanted)
+    return {
+        cid: CustomerValue(
+            customer_id=cid,
+            tier=tiers[cid],
+            rfm=rfm[cid],
+            clv_cents=clv_cents(revenue[cid], params),
+            revenue_12m_cents=revenue[cid],
+            orders_12m=totals[cid].window_count if cid in totals else 0,
+            last_order_at=totals[cid].last_at_ms if cid in totals else None,
+        )
+        for cid in wanted
+    }
+
+
 def compute_values(
     orders: Iterable[Order],
     customer_ids: Iterable[int],
@@ -143,28 +196,4 @@ def compute_values(
     """
     params = params or ValueParams()
     wanted = list(dict.fromkeys(customer_ids))
-    known = set(wanted)
-    past = [o for o in _past(orders, now_ms) if o.customer_id in known]
-    revenue = dict.fromkeys(wanted, 0)
-    recent_count = dict.fromkeys(wanted, 0)
-    last: dict[int, int] = {}
-    for order in past:
-        cid = order.customer_id
-        last[cid] = max(last.get(cid, order.at_ms), order.at_ms)
-        if in_window(order, now_ms, params.window_ms):
-            revenue[cid] += order.amount_cents
-            recent_count[cid] += 1
-    tiers = abc_tiers(revenue, params.a_share, params.b_share)
-    rfm = rfm_scores(past, wanted, now_ms)
-    return {
-        cid: CustomerValue(
-            customer_id=cid,
-            tier=tiers[cid],
-            rfm=rfm[cid],
-            clv_cents=clv_cents(revenue[cid], params),
-            revenue_12m_cents=revenue[cid],
-            orders_12m=recent_count[cid],
-            last_order_at=last.get(cid),
-        )
-        for cid in wanted
-    }
+    return values_from_totals(order_totals(orders, wanted, now_ms, params), wanted, params)
