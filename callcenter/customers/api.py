@@ -103,8 +103,8 @@ async def bulk_customers(request: web.Request) -> web.Response:
               summary="Recompute every customer's ABC tier, RFM scores and CLV now")
 async def recompute_values(request: web.Request) -> web.Response:
     now = request.app[CLOCK].now_ms()
-    count = await request.app[CUSTOMERS].recompute_values(now)
-    return json_response(RecomputeOut(customers=count, computed_at=now))
+    changed = await request.app[CUSTOMERS].recompute_values(now)
+    return json_response(RecomputeOut(changed=changed, computed_at=now))
 
 
 @routes.route("GET", "/api/customers/{id}", policy=Policy.AGENT, summary="Read a customer", response=CustomerOut)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -10,12 +11,13 @@ from callcenter.accounts.models import Actor
 from callcenter.audit.service import record
 from callcenter.clock import Clock
 from callcenter.customers import phones, rules, store
-from callcenter.customers.models import CustomerDraft, OrderDraft, Phone, StoredOrder, Tier
-from callcenter.customers.value import ValueParams, values_from_totals
+from callcenter.customers.models import CustomerDraft, CustomerValue, OrderDraft, Phone, StoredOrder, Tier
+from callcenter.customers.value import OrderTotals, ValueParams, values_from_totals
 from callcenter.db import Conn, Database
 from callcenter.errors import FieldError, Invalid, NotFound
 
 CHUNK = 200  # items per transaction, so other writers get their turn during a long import
+TOTALS_CHUNK = 500  # customers per order-sum query when recomputing value
 T = TypeVar("T")
 
 
@@ -43,9 +45,9 @@ async def check_agent(conn: Conn, agent_id: int | None) -> None:
         raise Invalid("no such agent", [FieldError(("dedicated_agent_id",), "not an enabled user")])
 
 
-def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _merge(results: dict[int, ItemResult], failed: Sequence[ItemResult]) -> list[ItemResult]:
@@ -81,6 +83,13 @@ async def _upsert(conn: Conn, values: dict[str, Any], found: Sequence[Phone], no
     await store.insert_phones(conn, current.id, [p for p in found if (p.e164, p.extension) not in known],
                               len(current.phones))
     return current.id, "updated"
+
+
+def _changed_values(
+    totals: dict[int, OrderTotals], ids: list[int], params: ValueParams, stored: dict[int, tuple[Any, ...]]
+) -> list[CustomerValue]:
+    computed = values_from_totals(totals, ids, params)
+    return [v for v in computed.values() if stored.get(v.customer_id) != store.value_key(v)]
 
 
 class BulkWriter:
@@ -211,14 +220,27 @@ class BulkWriter:
         return _merge(results, failed)
 
     async def recompute_values(self, now: int) -> int:
-        """ABC tier, RFM and CLV of every customer from the orders up to ``now``, stored in one transaction."""
+        """ABC tier, RFM and CLV of every customer from the orders up to ``now``; return how many changed.
+
+        The changed values (and tiers) are written in one transaction; ``computed_at`` says when a
+        customer's figures were last found to change.
+        """
         async with self.db.read() as conn:
             ids = await store.all_customer_ids(conn)
-            totals = await store.order_totals(conn, now, now - self.value_params.window_ms)
-        computed = values_from_totals(totals, ids, self.value_params)
-        async with self.db.transaction() as conn:
-            await store.write_values(conn, computed.values(), now)
-        return len(computed)
+        totals: dict[int, OrderTotals] = {}
+        stored: dict[int, tuple[Any, ...]] = {}
+        window_start = now - self.value_params.window_ms
+        for chunk in _chunks(ids, TOTALS_CHUNK):
+            # One read per slice of customers: screen-pop reads queue behind each, not behind all.
+            async with self.db.read() as conn:
+                totals.update(await store.order_totals(conn, now, window_start, chunk[0], chunk[-1]))
+                stored.update(await store.stored_value_keys(conn, chunk[0], chunk[-1]))
+        # Ranking a large base takes a while in Python; a thread keeps the event loop answering.
+        changed = await asyncio.to_thread(_changed_values, totals, ids, self.value_params, stored)
+        if changed:
+            async with self.db.transaction() as conn:
+                await store.write_values(conn, changed, now)
+        return len(changed)
 
     async def daily_value_job(self, now: int) -> None:
         """The daily job: orders age out of the 12-month window, so value changes without new orders."""

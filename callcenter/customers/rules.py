@@ -150,7 +150,7 @@ def parse_amount(text: str) -> int:
     except InvalidOperation as err:
         raise ValueError("not a number") from err
     if not amount.is_finite() or amount < 0:
-        raise ValueError("must be a positive number")
+        raise ValueError("must not be negative")
     cents = amount * 100
     if cents != cents.to_integral_value():
         raise ValueError("at most two decimal places")

@@ -237,9 +237,9 @@ class OrderOut(BaseModel):
 
 
 class RecomputeOut(BaseModel):
-    """How many customers' value was recomputed, and as of when."""
+    """How many customers' value changed in a recomputation as of ``computed_at``."""
 
-    customers: int
+    changed: int
     computed_at: int
 
 

@@ -179,7 +179,7 @@ class CustomerService(BulkWriter):
              tier_share: {from_pct, to_pct}|null,   # the tier's band of cumulative revenue, A = 0-80
              rfm: {r, f, m}|null,                   # 1-5 each; null without orders
              clv_cents, revenue_12m_cents, orders_12m, last_order_at (epoch ms|null),
-             value_computed_at (epoch ms|null),
+             value_computed_at (epoch ms|null: when these figures last changed),
              dedicated_agent: {id, username, display_name}|null}
         """
         wanted = list(dict.fromkeys(ids))

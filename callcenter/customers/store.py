@@ -224,19 +224,37 @@ async def all_customer_ids(conn: Conn) -> list[int]:
     return [r["id"] for r in await conn.fetchall("SELECT id FROM customers ORDER BY id")]
 
 
-async def order_totals(conn: Conn, now: int, window_start: int) -> dict[int, OrderTotals]:
-    """Per customer, the sums value scores need, over orders up to ``now`` (window from ``window_start``)."""
+async def order_totals(
+    conn: Conn, now: int, window_start: int, first_id: int, last_id: int
+) -> dict[int, OrderTotals]:
+    """The sums value scores need, for customers ``first_id``..``last_id``, over orders up to ``now``."""
     rows = await conn.fetchall(
         "SELECT customer_id, MAX(at_ms) AS last_at, COUNT(*) AS n, SUM(amount_cents) AS total,"
         " SUM(CASE WHEN at_ms >= ? THEN 1 ELSE 0 END) AS wn,"
         " SUM(CASE WHEN at_ms >= ? THEN amount_cents ELSE 0 END) AS wtotal"
-        " FROM orders WHERE at_ms <= ? GROUP BY customer_id",
-        (window_start, window_start, now),
+        " FROM orders WHERE customer_id BETWEEN ? AND ? AND at_ms <= ? GROUP BY customer_id",
+        (window_start, window_start, first_id, last_id, now),
     )
     return {
         r["customer_id"]: OrderTotals(int(r["last_at"]), int(r["n"]), int(r["total"]), int(r["wn"]), int(r["wtotal"]))
         for r in rows
     }
+
+
+def value_key(v: CustomerValue) -> tuple[Any, ...]:
+    """What a stored value row says, to tell whether a recomputation changed it."""
+    rfm = (v.rfm.recency, v.rfm.frequency, v.rfm.monetary) if v.rfm else (None, None, None)
+    return (v.tier.value, *rfm, v.clv_cents, v.revenue_12m_cents, v.orders_12m, v.last_order_at)
+
+
+async def stored_value_keys(conn: Conn, first_id: int, last_id: int) -> dict[int, tuple[Any, ...]]:
+    """The stored values of customers ``first_id``..``last_id``, as :func:`value_key` gives them."""
+    rows = await conn.fetchall(
+        "SELECT customer_id, tier, r, f, m, clv_cents, revenue_12m_cents, orders_12m, last_order_at"
+        " FROM customer_values WHERE customer_id BETWEEN ? AND ?",
+        (first_id, last_id),
+    )
+    return {r["customer_id"]: tuple(list(r.values())[1:]) for r in rows}
 
 
 async def write_values(conn: Conn, values: Iterable[CustomerValue], now: int) -> None:

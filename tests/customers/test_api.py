@@ -170,7 +170,13 @@ async def test_orders_by_api_and_value_recomputed(client: Client, app_accounts: 
     assert (await client.post("/api/customers/values/recompute", headers=agent)).status == 403
     await as_user(client, app_accounts, "root2", Role.ADMIN)
     recomputed = await client.post("/api/customers/values/recompute", headers=admin)
-    assert await recomputed.json() == {"customers": 2, "computed_at": NOW}
+    assert await recomputed.json() == {"changed": 0, "computed_at": NOW}  # the bulk import recomputed
+    one_more = {"at": "2025-12-30", "amount_cents": 500_000}
+    assert (await client.post(f"/api/customers/{bo['id']}/orders", headers=admin, json=one_more)).status == 201
+    recomputed = await client.post("/api/customers/values/recompute", headers=admin)
+    assert await recomputed.json() == {"changed": 2, "computed_at": NOW}
+    tiers = [(await (await client.get(f"/api/customers/{c['id']}/card")).json())["tier"] for c in (ann, bo)]
+    assert tiers == ["B", "A"]
 
 
 async def test_customer_pages(client: Client, app_accounts: AccountService) -> None:

@@ -99,7 +99,7 @@ async def test_order_file_stores_good_rows_idempotently_and_recomputes_value(
     assert report.problems == [
         RowProblem(5, "customer_id", "give customer_id, customer_phone or customer_email"),
         RowProblem(6, "at", "an ISO date such as 2025-06-30 or date-time"),
-        RowProblem(7, "amount", "must be a positive number"),
+        RowProblem(7, "amount", "must not be negative"),
         RowProblem(8, "amount", "at most two decimal places"),
     ]
     assert report.stored == 4

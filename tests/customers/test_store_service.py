@@ -227,6 +227,7 @@ async def test_orders_recompute_values_as_the_hand_computed_fixture(service: Cus
     assert rfm == {cid: (v.recency, v.frequency, v.monetary) if v else None for cid, v in EXPECTED_RFM.items()}
     assert {c.id: c.tier for c in await service.search()} == EXPECTED_TIER
     assert sum(r["revenue_12m_cents"] for r in rows.values()) == 1_000_000
+    assert await service.recompute_values(NOW) == 0  # nothing changed, nothing written
 
 
 async def test_orders_age_out_with_the_daily_job(service: CustomerService, clock: FakeClock) -> None:
