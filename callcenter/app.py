@@ -21,12 +21,17 @@ from callcenter.audit.service import AuditService
 from callcenter.clock import Clock, SystemClock
 from callcenter.console import api as console_api
 from callcenter.console.service import ConsoleService
+from callcenter.customers import api as customers_api
+from callcenter.customers.service import CustomerService, value_params
 from callcenter.db import Database, ServerLock
 from callcenter.integrations import api as integrations_api
 from callcenter.integrations.crypto import SecretBox
 from callcenter.integrations.service import IntegrationService
 from callcenter.realtime import Realtime
 from callcenter.settings import Settings
+from callcenter.telephony import api as telephony_api
+from callcenter.telephony.calls import CallService
+from callcenter.telephony.service import TelephonyService
 from callcenter.web import admin, pages
 from callcenter.web.keys import (
     ACCOUNTS,
@@ -72,6 +77,10 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     realtime.on("agent:presence", presence_handler(agents))
     integrations = IntegrationService(db, clock, SecretBox(settings.secret_key.get_secret_value()))
     console.add_part("devices", agents.devices_part)
+    customers = CustomerService(db, clock, settings.default_region, value_params(settings))
+    telephony = TelephonyService(db, clock, realtime, customers, agents)
+    calls = CallService(db, clock, realtime, customers)
+    console.add_part("calls", calls.console_part)
 
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -81,12 +90,17 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     app[CONSOLE] = console
     app[AGENTS] = agents
     app[INTEGRATIONS] = integrations
+    app[customers_api.CUSTOMERS] = customers
+    app[telephony_api.TELEPHONY] = telephony
+    app[telephony_api.CALLS] = calls
+    app[telephony_api.INTEGRATION_AUTH] = integrations
     app[REALTIME] = realtime
     app[HASHER] = hasher
     app[TEMPLATES] = make_environment()
 
     for table in (pages.routes, admin.routes, accounts_api.routes, console_api.routes, integrations_api.routes,
-                  integrations_api.pages, agents_api.routes, agents_api.pages):
+                  integrations_api.pages, agents_api.routes, agents_api.pages, customers_api.routes,
+                  telephony_api.routes):
         table.add_to(app)
     if STATIC_DIR.is_dir():
         app.router.add_static("/static", STATIC_DIR, name="static")
@@ -95,6 +109,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
 
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_maintenance)
+    app.cleanup_ctx.append(_daily_values)
     return app
 
 
@@ -128,6 +143,16 @@ async def _maintenance(app: web.Application) -> AsyncIterator[None]:
         await app[CONSOLE].prune(now)
 
     task = asyncio.create_task(_every(MAINTENANCE_EVERY_S, clock, prune), name="maintenance")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _daily_values(app: web.Application) -> AsyncIterator[None]:
+    """Recompute customer value once a day, so tiers follow orders ageing out of the 12-month window."""
+    task = asyncio.create_task(_every(24 * 3600.0, app[CLOCK], app[customers_api.CUSTOMERS].daily_value_job),
+                               name="daily-values")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

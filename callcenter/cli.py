@@ -39,6 +39,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     restore = sub.add_parser("restore", help="replace the SQLite database with a backup (server stopped)")
     restore.add_argument("file", type=Path)
 
+    imports = sub.add_parser("import", help="import customers or orders from a CSV file")
+    imports.add_argument("kind", choices=["customers", "orders"])
+    imports.add_argument("file", type=Path)
+    imports.add_argument("--region", help="ISO region for numbers without +country")
+
+    simulate = sub.add_parser("simulate", help="post a realistic stream of calls to a running server")
+    simulate.add_argument("--rate", type=float, default=12.0, help="calls started per minute")
+    simulate.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl+C)")
+    simulate.add_argument("--speed", type=float, default=1.0, help="run the calls' own pace this many times faster")
+    simulate.add_argument("--url", help="the server (default: CALLCENTER_PUBLIC_URL)")
+    simulate.add_argument("--seed", type=int)
+
     from callcenter.integrations.cli import add_parser as add_integration_parser
 
     add_integration_parser(sub)
@@ -179,6 +191,35 @@ async def _create_integration(settings: Any, args: argparse.Namespace) -> int:
     return int(await create_integration_command(settings, args))
 
 
+async def _import(settings: Any, args: argparse.Namespace) -> int:
+    from callcenter.customers.importer import run_import
+    from callcenter.errors import DomainError
+
+    try:
+        report = await run_import(settings, args.kind, args.file, args.region)
+    except DomainError as err:
+        detail = "; ".join(f"{f.loc[-1]}: {f.msg}" for f in err.fields)
+        raise CliError(f"{err.message}" + (f" ({detail})" if detail else "")) from err
+    except OSError as err:
+        raise CliError(str(err)) from err
+    for line in report.lines():
+        print(line)
+    return 1 if report.problems else 0
+
+
+async def _simulate(settings: Any, args: argparse.Namespace) -> int:
+    from callcenter.simulate import run
+
+    url = (args.url or settings.public_url).rstrip("/")
+    print(f"simulating calls against {url} at {args.rate:g} calls/min; Ctrl+C stops")
+    try:
+        started = await run(settings, url, args.rate, args.duration, args.speed, args.seed)
+    except OSError as err:
+        raise CliError(f"cannot reach {url}: {err}") from err
+    print(f"{started} calls simulated")
+    return 0
+
+
 _COMMANDS = {
     "migrate": _migrate,
     "create-user": _create_user,
@@ -186,4 +227,6 @@ _COMMANDS = {
     "backup": _backup,
     "restore": _restore,
     "create-integration": _create_integration,
+    "import": _import,
+    "simulate": _simulate,
 }

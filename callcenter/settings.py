@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     push_retention_s: int = Field(24 * 3600, description="How long pushes stay replayable")
     argon2_memory_kib: int = Field(19 * 1024, description="argon2id memory cost (OWASP minimum 19 MiB)")
     argon2_time_cost: int = 2
+    value_discount_rate: float = Field(0.1, ge=0, description="CLV discount rate r")
+    value_years: int = Field(5, ge=1, description="CLV horizon n in years")
+    value_margin: float = Field(0.3, gt=0, le=1, description="Share of revenue that is margin, for CLV")
     log_level: str = "INFO"
 
     def sqlite_path(self) -> Path | None:

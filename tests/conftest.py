@@ -16,6 +16,7 @@ from callcenter.db import Database
 from callcenter.settings import Settings
 from callcenter.web.keys import ACCOUNTS
 from tests.factories import RecordingNotifier, account_service, make_settings
+from tests.live import Live
 
 
 @pytest.fixture
@@ -52,6 +53,13 @@ async def client(aiohttp_client: Any, settings: Settings, clock: FakeClock) -> T
     app = create_app(settings, clock)
     test_client: TestClient[Any, Any] = await aiohttp_client(app)
     return test_client
+
+
+@pytest.fixture
+async def live(aiohttp_server: Any, settings: Settings, clock: FakeClock) -> AsyncIterator[Live]:
+    app = create_app(settings, clock)
+    server = await aiohttp_server(app)
+    yield Live(server, f"http://127.0.0.1:{server.port}")
 
 
 @pytest.fixture

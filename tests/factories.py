@@ -62,7 +62,8 @@ async def make_user(accounts: AccountService, username: str, role: Role = Role.A
 
 async def login(client: TestClient[Any, Any], username: str, password: str = PASSWORD) -> str:
     """Log a test client in; return the CSRF token. The client's cookie jar keeps the session."""
-    response = await client.post("/api/session", json={"username": username, "password": password})
+    response = await client.post("/api/session", json={"username": username, "password": password},
+                                 headers=origin(client))
     assert response.status == 200, await response.text()
     body = await response.json()
     return str(body["csrf_token"])

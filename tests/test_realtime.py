@@ -2,65 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
-
 import aiohttp
 import pytest
 import socketio
-from aiohttp.test_utils import TestServer
 
 from callcenter.accounts.models import Role
 from callcenter.agents.models import Presence
-from callcenter.app import AGENTS, create_app
-from callcenter.clock import FakeClock
-from callcenter.settings import Settings
+from callcenter.app import AGENTS
 from callcenter.web.keys import ACCOUNTS
-from tests.factories import PASSWORD, make_user
-
-
-@dataclass
-class Live:
-    server: TestServer
-    url: str
-    received: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
-
-    async def login(self, username: str) -> str:
-        async with aiohttp.ClientSession() as http:
-            response = await http.post(f"{self.url}/api/session", json={"username": username, "password": PASSWORD})
-            assert response.status == 200
-            return response.cookies["cc_session"].value
-
-    async def socket(self, token: str | None, name: str, origin: str | None = None) -> socketio.AsyncClient:
-        client = socketio.AsyncClient(reconnection=False)
-        log = self.received.setdefault(name, [])
-
-        @client.on("*")
-        async def anything(event: str, data: Any) -> None:
-            log.append((event, data))
-
-        headers = {}
-        if token:
-            headers["Cookie"] = f"cc_session={token}"
-        if origin:
-            headers["Origin"] = origin
-        await client.connect(self.url, headers=headers, transports=["websocket"], wait_timeout=5)
-        return client
-
-
-@pytest.fixture
-async def live(aiohttp_server: Any, settings: Settings, clock: FakeClock) -> AsyncIterator[Live]:
-    app = create_app(settings, clock)
-    server = await aiohttp_server(app)
-    yield Live(server, f"http://127.0.0.1:{server.port}")
-
-
-async def until(condition: Any, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
+from tests.factories import make_user
+from tests.live import Live, until
 
 
 async def test_refused_without_a_session(live: Live) -> None:

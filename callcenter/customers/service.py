@@ -30,12 +30,8 @@ def _like(text: str) -> str:
 
 def value_params(settings: Settings) -> ValueParams:
     """The value model from settings (``CALLCENTER_VALUE_*``), with its defaults for any not set."""
-    default = ValueParams()
-    return ValueParams(
-        discount_rate=getattr(settings, "value_discount_rate", default.discount_rate),
-        years=getattr(settings, "value_years", default.years),
-        margin=getattr(settings, "value_margin", default.margin),
-    )
+    return ValueParams(discount_rate=settings.value_discount_rate, years=settings.value_years,
+                       margin=settings.value_margin)
 
 
 class CustomerService(BulkWriter):

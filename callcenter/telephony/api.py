@@ -1,0 +1,217 @@
+"""HTTP routes of telephony: the three webhook dialects, and the calls API the console uses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from callcenter.customers.phones import normalize
+from callcenter.errors import FieldError, Invalid, Unauthorized
+from callcenter.integrations.models import Integration, IntegrationKind
+from callcenter.schemas import Page
+from callcenter.telephony import twilio, zammad
+from callcenter.telephony.calls import CallService
+from callcenter.telephony.generic import parse_generic
+from callcenter.telephony.models import CallEvent, Direction, EventKind, ParseError
+from callcenter.telephony.schemas import (
+    CallCustomerIn,
+    CallCustomerOut,
+    CallNotesIn,
+    CallOut,
+    CallQuery,
+    EventAck,
+    GenericEventIn,
+    ZammadAnswer,
+)
+from callcenter.telephony.service import Ingested, Source, TelephonyService
+from callcenter.web.http import Policy, RouteTable, client_ip, json_response, parse_body, parse_query, path_int, user_of
+from callcenter.web.keys import CLOCK, SETTINGS
+
+log = logging.getLogger(__name__)
+routes = RouteTable("telephony")
+
+
+class IntegrationAuth(Protocol):
+    """What the webhooks ask of integrations."""
+
+    async def authenticate(self, kind: IntegrationKind, token: str) -> Integration | None:
+        """The enabled integration a token belongs to."""
+        ...
+
+    async def twilio_for(self, account_sid: str) -> Integration | None:
+        """The enabled Twilio integration of an account."""
+        ...
+
+    def twilio_auth_token(self, integration: Integration) -> str:
+        """The decrypted auth token of a Twilio integration."""
+        ...
+
+
+TELEPHONY = web.AppKey("telephony", TelephonyService)
+CALLS = web.AppKey("calls", CallService)
+INTEGRATION_AUTH = web.AppKey("integration_auth", IntegrationAuth)
+
+
+def _source(integration: Integration) -> Source:
+    return Source(integration.id, integration.default_region)
+
+
+def _blocked(integration: Integration, event: CallEvent) -> bool:
+    """Inbound callers on the integration's block list, compared after normalization."""
+    if event.kind is not EventKind.RINGING or event.direction is Direction.OUTBOUND or not event.from_number:
+        return False
+    phone = normalize(event.from_number, integration.default_region)
+    return phone is not None and integration.is_blocked(phone.e164)
+
+
+def _ack(result: Ingested) -> EventAck:
+    return EventAck(call_id=result.call_id, state=result.record.state.value, duplicate=result.duplicate,
+                    popped=list(result.popped))
+
+
+@routes.route("POST", "/api/telephony/events", policy=Policy.INTEGRATION, body=GenericEventIn, response=EventAck,
+              summary="A call event in our JSON format (Authorization: Bearer <integration token>)")
+async def generic_event(request: web.Request) -> web.Response:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    integration = await request.app[INTEGRATION_AUTH].authenticate(IntegrationKind.GENERIC, token) if token else None
+    if integration is None:
+        raise Unauthorized("a valid integration token is required (Authorization: Bearer …)")
+    try:
+        body = await request.json()
+    except ValueError as err:
+        raise Invalid("body is not valid JSON", [FieldError(("body",), "invalid JSON")]) from err
+    try:
+        event = parse_generic(body, request.app[CLOCK].now_ms())
+    except ParseError as err:
+        raise Invalid(err.message, [FieldError(("body", err.field), err.message)]) from err
+    if _blocked(integration, event):
+        return web.json_response({"error": {"code": "blocked", "message": "the caller is on the block list",
+                                            "fields": [{"loc": ["body", "from"], "msg": "blocked"}]}}, status=403)
+    result = await request.app[TELEPHONY].ingest(_source(integration), [event])
+    return json_response(_ack(result))
+
+
+async def _zammad_pairs(request: web.Request) -> list[tuple[str, str]]:
+    pairs = list(request.query.items())
+    if request.content_type == "application/json":
+        try:
+            pairs += zammad.pairs_from_json(await request.json())
+        except ValueError as err:
+            raise ParseError("body", "invalid JSON") from err
+    else:
+        form = await request.post()
+        pairs += [(k, v) for k, v in form.items() if isinstance(v, str)]
+    return pairs
+
+
+@routes.route("POST", "/api/v1/cti/{token}", policy=Policy.INTEGRATION, body=None, response=ZammadAnswer,
+              summary="Zammad generic CTI event (JSON or form; token in the path); answers like Zammad")
+async def zammad_event(request: web.Request) -> web.Response:
+    integration = await request.app[INTEGRATION_AUTH].authenticate(IntegrationKind.ZAMMAD,
+                                                                   request.match_info["token"])
+    if integration is None:
+        return web.json_response(zammad.answer_error("Invalid token, please contact your admin!"), status=401)
+    try:
+        event = zammad.parse_zammad(await _zammad_pairs(request), request.app[CLOCK].now_ms())
+    except ParseError as err:
+        return web.json_response(zammad.answer_error(err.message), status=422)
+    if _blocked(integration, event):
+        log.info("rejected a blocked caller on integration %s", integration.id)
+        return web.json_response(zammad.answer_reject())
+    await request.app[TELEPHONY].ingest(_source(integration), [event])
+    return web.json_response(zammad.answer_ok())
+
+
+async def _twilio(request: web.Request) -> tuple[Integration, dict[str, str]] | web.Response:
+    """Check the signature against the public URL; on failure answer 403 like Twilio's own helpers."""
+    form = await request.post()
+    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    integration = await request.app[INTEGRATION_AUTH].twilio_for(params.get("AccountSid", ""))
+    url = request.app[SETTINGS].public_url.rstrip("/") + request.path_qs
+    signature = request.headers.get(twilio.SIGNATURE_HEADER, "")
+    auth = request.app[INTEGRATION_AUTH]
+    if integration is None or not twilio.valid_signature(auth.twilio_auth_token(integration), url, params, signature):
+        log.warning("refused a Twilio request with a bad signature from %s", client_ip(request))
+        return web.Response(status=403, text="invalid signature")
+    return integration, params
+
+
+def _twilio_events(params: dict[str, str], now: int) -> tuple[CallEvent, ...]:
+    try:
+        return twilio.parse_twilio(params, now)
+    except ParseError as err:
+        raise Invalid(err.message, [FieldError(("form", err.field), err.message)]) from err
+
+
+def twiml(text: str) -> web.Response:
+    """A TwiML answer."""
+    return web.Response(text=text, content_type="text/xml")
+
+
+@routes.route("POST", "/api/telephony/twilio/status", policy=Policy.INTEGRATION, status=204,
+              summary="Twilio status callback (X-Twilio-Signature checked against CALLCENTER_PUBLIC_URL)")
+async def twilio_status(request: web.Request) -> web.Response:
+    checked = await _twilio(request)
+    if isinstance(checked, web.Response):
+        return checked
+    integration, params = checked
+    events = _twilio_events(params, request.app[CLOCK].now_ms())
+    if events:
+        await request.app[TELEPHONY].ingest(_source(integration), events)
+    return web.Response(status=204)
+
+
+@routes.route("POST", "/api/telephony/twilio/voice", policy=Policy.INTEGRATION, content_type="text/xml",
+              summary="Twilio incoming-call webhook; answers TwiML")
+async def twilio_voice(request: web.Request) -> web.Response:
+    checked = await _twilio(request)
+    if isinstance(checked, web.Response):
+        return checked
+    integration, params = checked
+    events = _twilio_events(params, request.app[CLOCK].now_ms())
+    if events and _blocked(integration, events[0]):
+        return twiml(twilio.twiml_reject("busy"))
+    if events:
+        await request.app[TELEPHONY].ingest(_source(integration), events)
+    base = request.app[SETTINGS].public_url.rstrip("/")
+    queue = params.get("To", "main")
+    return twiml(twilio.twiml_enqueue(queue, f"{base}/api/telephony/twilio/wait",
+                                      f"{base}/api/telephony/twilio/dequeued"))
+
+
+@routes.route("GET", "/api/calls", policy=Policy.SUPERVISOR, query=CallQuery, response=Page[CallOut],
+              summary="Calls, numbers masked")
+async def list_calls(request: web.Request) -> web.Response:
+    query = parse_query(request, CallQuery)
+    states = tuple(s for s in (query.state or "").split(",") if s)
+    items = await request.app[CALLS].list_calls(after_id=query.after(), limit=query.limit + 1, states=states,
+                                          agent_id=query.agent_id, customer_id=query.customer_id, since=query.since)
+    more = len(items) > query.limit
+    page = items[: query.limit]
+    return json_response({"items": page, "next_cursor": str(page[-1]["id"]) if more else None})
+
+
+@routes.route("GET", "/api/calls/{id}", policy=Policy.AGENT, response=CallOut,
+              summary="One call with the full number (a supervisor's look is audited)")
+async def get_call(request: web.Request) -> web.Response:
+    return json_response(await request.app[CALLS].get(user_of(request), path_int(request, "id"), client_ip(request)))
+
+
+@routes.route("PATCH", "/api/calls/{id}", policy=Policy.AGENT, body=CallNotesIn, response=CallOut,
+              summary="The agent's notes and disposition on a call")
+async def annotate_call(request: web.Request) -> web.Response:
+    body = await parse_body(request, CallNotesIn)
+    return json_response(await request.app[CALLS].annotate(user_of(request), path_int(request, "id"), body.notes,
+                                                           body.disposition))
+
+
+@routes.route("POST", "/api/calls/{id}/customer", policy=Policy.AGENT, body=CallCustomerIn,
+              response=CallCustomerOut, summary="Link the call to the customer the agent picked")
+async def pick_customer(request: web.Request) -> web.Response:
+    body = await parse_body(request, CallCustomerIn)
+    result: dict[str, Any] = await request.app[CALLS].link_customer(user_of(request), path_int(request, "id"),
+                                                                    body.customer_id)
+    return json_response(result)

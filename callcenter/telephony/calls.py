@@ -1,0 +1,144 @@
+"""Calls after ingestion: reading them, the agent's notes, linking the caller the agent picked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from callcenter.accounts.models import Actor, Role, User
+from callcenter.audit.service import record
+from callcenter.clock import Clock
+from callcenter.console.models import Notifier
+from callcenter.console.service import record_pushes
+from callcenter.customers.models import MatchKind
+from callcenter.customers.phones import format_national, mask
+from callcenter.db import Conn, Database, Row
+from callcenter.errors import Invalid, NotFound, field_error
+from callcenter.telephony import pops, store
+
+LIVE_STATES = ("queued", "ringing", "answered")
+RECENT = 20
+
+
+class CustomerCards(Protocol):
+    """What the call service asks of customers."""
+
+    async def cards(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Profile cards, in the order asked."""
+        ...
+
+
+def call_row_view(row: Row, *, full_number: bool) -> dict[str, Any]:
+    """A stored call as the API and console show it; supervisors' lists get the number masked."""
+    match = pops.match_view(row["match"])
+    e164 = match.get("e164")
+    view: dict[str, Any] = {
+        "id": row["id"], "provider": row["provider"], "external_id": row["external_id"],
+        "direction": row["direction"], "state": row["state"], "queue": row["queue"],
+        "customer_id": row["customer_id"], "match": match, "agent_id": row["agent_id"],
+        "agent_name": row["agent_display_name"] or row["agent_name"], "agents": json.loads(row["agents_rung"]),
+        "started_at": row["started_at"], "ringing_at": row["ringing_at"], "answered_at": row["answered_at"],
+        "ended_at": row["ended_at"], "wait_s": row["wait_s"], "talk_s": row["talk_s"], "hold_s": row["hold_s"],
+        "cause": row["cause"], "ivr": row["ivr"], "language": row["language"], "voicemail": bool(row["voicemail"]),
+        "notes": row["notes"], "disposition": row["disposition"], "parent_external_id": row["parent_external_id"],
+        "number_masked": mask(e164) if e164 else None,
+    }
+    if full_number:
+        view["number"] = row["customer_number"]
+        view["number_display"] = format_national(e164) if e164 else row["customer_number"]
+    return view
+
+
+class CallService:
+    """Reads and annotations of calls, with the access rules of a call center."""
+
+    def __init__(self, db: Database, clock: Clock, notifier: Notifier, customers: CustomerCards) -> None:
+        self.db = db
+        self.clock = clock
+        self.notifier = notifier
+        self.customers = customers
+
+    async def _visible(self, conn: Conn, user: User, call_id: int) -> Row:
+        row = await store.get_call(conn, call_id)
+        if row is None:
+            raise NotFound("no such call")
+        if not user.role.at_least(Role.SUPERVISOR) and user.id not in await store.list_popped(conn, call_id) \
+                and row["agent_id"] != user.id:
+            raise NotFound("no such call")
+        return row
+
+    async def get(self, user: User, call_id: int, ip: str | None = None) -> dict[str, Any]:
+        """One call with its full number; a supervisor's look is audited (numbers are personal data)."""
+        async with self.db.read() as conn:
+            row = await self._visible(conn, user, call_id)
+            popped = user.id in await store.list_popped(conn, call_id) or row["agent_id"] == user.id
+        if user.role.at_least(Role.SUPERVISOR) and not popped:
+            async with self.db.transaction() as conn:
+                await record(conn, self.clock.now_ms(), Actor.of(user, ip), "call.reveal_number", "call", call_id)
+        return call_row_view(row, full_number=True)
+
+    async def list_calls(self, *, after_id: int, limit: int, states: Sequence[str] = (), agent_id: int | None = None,
+                   customer_id: int | None = None, since: int | None = None) -> list[dict[str, Any]]:
+        """Calls for supervisors and reports, numbers masked."""
+        async with self.db.read() as conn:
+            rows = await store.list_calls(conn, after_id=after_id, limit=limit, states=states, agent_id=agent_id,
+                                          customer_id=customer_id, since=since)
+        return [call_row_view(r, full_number=False) for r in rows]
+
+    async def customer_calls(self, customer_id: int, limit: int = 50) -> list[dict[str, Any]]:
+        """A customer's calls, newest first (the customer page and history)."""
+        async with self.db.read() as conn:
+            rows = await store.list_customer_calls(conn, customer_id, limit)
+        return [pops.history_item(r) for r in rows]
+
+    async def annotate(self, user: User, call_id: int, notes: str | None, disposition: str | None) -> dict[str, Any]:
+        """The agent's notes (and disposition) on a call; colleagues with it on screen see them."""
+        now = self.clock.now_ms()
+        async with self.db.transaction() as conn:
+            await self._visible(conn, user, call_id)
+            await store.update_notes(conn, call_id, notes, disposition, now)
+            updated = await store.get_call(conn, call_id)
+            assert updated is not None
+            view = call_row_view(updated, full_number=True)
+            others = [u for u in await store.list_popped(conn, call_id) if u != user.id]
+            pushes = await record_pushes(conn, now, others, "call:update", {"call": view}) if others else []
+        await self.notifier.send(pushes)
+        return view
+
+    async def link_customer(self, user: User, call_id: int, customer_id: int, how: str = "picked") -> dict[str, Any]:
+        """Link a call to the customer the agent chose (from candidates, or an existing customer)."""
+        now = self.clock.now_ms()
+        cards = await self.customers.cards([customer_id])
+        if not cards:
+            raise Invalid("no such customer", field_error("customer_id", "no such customer"))
+        async with self.db.transaction() as conn:
+            row = await self._visible(conn, user, call_id)
+            match = pops.match_view(row["match"])
+            if how == "picked" and match["kind"] == MatchKind.SEVERAL.value \
+                    and customer_id not in match["candidates"]:
+                raise Invalid("not one of the candidates", field_error("customer_id", "not a candidate"))
+            match = {**match, "kind": how, "chosen_by": user.id}
+            await store.link_customer(conn, call_id, customer_id, json.dumps(match), now)
+            updated = await store.get_call(conn, call_id)
+            assert updated is not None
+            view = call_row_view(updated, full_number=True)
+            payload = {"call": view, "customer": cards[0], "match": match}
+            pushes = await record_pushes(conn, now, await store.list_popped(conn, call_id), "call:update", payload)
+        await self.notifier.send(pushes)
+        return payload
+
+    async def console_part(self, conn: Conn, user: User) -> dict[str, Any]:
+        """The snapshot's calls: the agent's recent calls, and the live ones with their customer card."""
+        rows = await store.list_recent_for_agent(conn, user.id, RECENT)
+        recent = [call_row_view(r, full_number=True) for r in rows]
+        live = []
+        for row in rows:
+            if row["state"] in LIVE_STATES:
+                match = pops.match_view(row["match"])
+                ids = [row["customer_id"]] if row["customer_id"] else match["candidates"][:9]
+                # A reload while ringing repaints the card from this, so it is the pop's shape.
+                cards = await self.customers.cards(ids) if ids else []
+                live.append(pops.pop_payload(call_row_view(row, full_number=True), match, cards, [], None,
+                                             self.clock.now_ms()))
+        return {"recent": recent, "live": live}

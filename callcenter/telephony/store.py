@@ -1,0 +1,204 @@
+"""SQL for call events, call records and pops."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from callcenter.db import Conn, Row
+from callcenter.telephony.models import CallEvent, CallRecord, Direction, EventKind, Provider
+
+
+def event_to_json(event: CallEvent) -> str:
+    """The stored form of a mapped event (everything the fold reads)."""
+    data = asdict(event)
+    data.pop("raw")
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_from_json(text: str) -> CallEvent:
+    """Rebuild a stored event."""
+    data = json.loads(text)
+    data["provider"] = Provider(data["provider"])
+    data["kind"] = EventKind(data["kind"])
+    data["direction"] = Direction(data["direction"]) if data["direction"] else None
+    data["agents"] = tuple(data["agents"])
+    return CallEvent(**data)
+
+
+async def insert_event(conn: Conn, event: CallEvent, integration_id: int | None, now: int) -> bool:
+    """Store a raw event; False when the same event (by dedup key) was stored before."""
+    assert event.at_ms is not None
+    row = await conn.fetchone(
+        "INSERT INTO call_events (provider, integration_id, call_id, dedup_key, kind, at_ms, received_at, event, raw)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, dedup_key) DO NOTHING RETURNING id",
+        (event.provider.value, integration_id, event.call_id, event.dedup_key, event.kind.value, event.at_ms, now,
+         event_to_json(event), json.dumps(dict(event.raw), ensure_ascii=False, default=str)),
+    )
+    return row is not None
+
+
+async def list_events(conn: Conn, provider: Provider, call_id: str) -> list[CallEvent]:
+    """Every stored event of one call."""
+    rows = await conn.fetchall(
+        "SELECT event FROM call_events WHERE provider = ? AND call_id = ?", (provider.value, call_id)
+    )
+    return [event_from_json(r["event"]) for r in rows]
+
+
+_BRIEF = "id, state, customer_id, match, agent_id"
+
+
+async def get_brief(conn: Conn, provider: Provider, external_id: str) -> Row | None:
+    """The few columns ingestion decides on: id, state, customer and match."""
+    return await conn.fetchone(
+        f"SELECT {_BRIEF} FROM calls WHERE provider = ? AND external_id = ?", (provider.value, external_id)
+    )
+
+
+async def upsert_call(
+    conn: Conn,
+    record: CallRecord,
+    *,
+    integration_id: int | None,
+    customer_number: str | None,
+    customer_id: int | None,
+    match: str | None,
+    agent_id: int | None,
+    agents_rung: str,
+    now: int,
+) -> int:
+    """Write the folded record; the customer and match are kept once set. Returns the call's id."""
+    values: dict[str, Any] = {
+        "provider": record.provider.value, "external_id": record.call_id, "integration_id": integration_id,
+        "parent_external_id": record.parent_call_id, "direction": record.direction.value,
+        "state": record.state.value, "from_number": record.from_number, "to_number": record.to_number,
+        "customer_number": customer_number, "customer_id": customer_id, "match": match, "queue": record.queue,
+        "agent_id": agent_id, "agent_name": record.agent, "agents_rung": agents_rung,
+        "started_at": record.started_at, "ringing_at": record.ringing_at, "answered_at": record.answered_at,
+        "ended_at": record.ended_at, "wait_s": record.wait_s, "talk_s": record.talk_s, "hold_s": record.hold_s,
+        "on_hold_since": record.on_hold_since, "cause": record.cause, "ivr": record.ivr,
+        "language": record.language, "voicemail": record.voicemail, "event_count": record.event_count,
+        "created_at": now, "updated_at": now,
+    }
+    keep = {"provider", "external_id", "created_at", "customer_id", "match", "integration_id"}
+    updates = ", ".join(f"{k} = excluded.{k}" for k in values if k not in keep)
+    row = await conn.fetchone(
+        f"INSERT INTO calls ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+        f" ON CONFLICT (provider, external_id) DO UPDATE SET {updates},"
+        " customer_id = COALESCE(calls.customer_id, excluded.customer_id),"
+        " match = COALESCE(calls.match, excluded.match),"
+        " integration_id = COALESCE(calls.integration_id, excluded.integration_id)"
+        " RETURNING id",
+        tuple(values.values()),
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+async def insert_pops(conn: Conn, call_id: int, user_ids: Iterable[int], now: int) -> list[int]:
+    """Mark users as popped for a call; return those not popped before (a duplicate never pops twice)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    rows = await conn.fetchall(
+        f"INSERT INTO call_pops (call_id, user_id, popped_at) VALUES {', '.join(['(?, ?, ?)'] * len(ids))}"
+        " ON CONFLICT (call_id, user_id) DO NOTHING RETURNING user_id",
+        [v for uid in ids for v in (call_id, uid, now)],
+    )
+    return sorted(int(r["user_id"]) for r in rows)
+
+
+async def list_popped(conn: Conn, call_id: int) -> list[int]:
+    """Users who have this call on their screen."""
+    rows = await conn.fetchall("SELECT user_id FROM call_pops WHERE call_id = ?", (call_id,))
+    return [int(r["user_id"]) for r in rows]
+
+
+_CALL_COLS = (
+    "c.id, c.provider, c.external_id, c.parent_external_id, c.direction, c.state, c.from_number, c.to_number,"
+    " c.customer_number, c.customer_id, c.match, c.queue, c.agent_id, c.agent_name, c.agents_rung, c.started_at,"
+    " c.ringing_at, c.answered_at, c.ended_at, c.wait_s, c.talk_s, c.hold_s, c.on_hold_since, c.cause, c.ivr,"
+    " c.language, c.voicemail, c.notes, c.disposition, c.integration_id, u.display_name AS agent_display_name"
+)
+
+
+async def get_call(conn: Conn, call_id: int) -> Row | None:
+    """One call with its answering agent's name."""
+    return await conn.fetchone(
+        f"SELECT {_CALL_COLS} FROM calls c LEFT JOIN users u ON u.id = c.agent_id WHERE c.id = ?", (call_id,)
+    )
+
+
+async def get_call_by_external(conn: Conn, provider: str, external_id: str) -> Row | None:
+    """One call by the provider's id."""
+    return await conn.fetchone(
+        f"SELECT {_CALL_COLS} FROM calls c LEFT JOIN users u ON u.id = c.agent_id"
+        " WHERE c.provider = ? AND c.external_id = ?",
+        (provider, external_id),
+    )
+
+
+async def list_customer_calls(conn: Conn, customer_id: int, limit: int, before: int | None = None) -> list[Row]:
+    """A customer's calls, newest first."""
+    return await conn.fetchall(
+        f"SELECT {_CALL_COLS} FROM calls c LEFT JOIN users u ON u.id = c.agent_id"
+        " WHERE c.customer_id = ? AND c.started_at < ? ORDER BY c.started_at DESC LIMIT ?",
+        (customer_id, before if before is not None else 2**62, limit),
+    )
+
+
+async def list_calls(
+    conn: Conn, *, after_id: int, limit: int, states: Sequence[str] = (), agent_id: int | None = None,
+    customer_id: int | None = None, since: int | None = None,
+) -> list[Row]:
+    """Calls by id, filtered, one page."""
+    where: list[str] = ["c.id > ?"]
+    params: list[object] = [after_id]
+    if states:
+        where.append(f"c.state IN ({', '.join('?' * len(states))})")
+        params.extend(states)
+    if agent_id is not None:
+        where.append("c.agent_id = ?")
+        params.append(agent_id)
+    if customer_id is not None:
+        where.append("c.customer_id = ?")
+        params.append(customer_id)
+    if since is not None:
+        where.append("c.started_at >= ?")
+        params.append(since)
+    return await conn.fetchall(
+        f"SELECT {_CALL_COLS} FROM calls c LEFT JOIN users u ON u.id = c.agent_id WHERE {' AND '.join(where)}"
+        " ORDER BY c.id LIMIT ?",
+        (*params, limit),
+    )
+
+
+async def list_recent_for_agent(conn: Conn, user_id: int, limit: int) -> list[Row]:
+    """The calls an agent had on screen, newest first (the console's recent calls)."""
+    return await conn.fetchall(
+        f"SELECT {_CALL_COLS} FROM call_pops p JOIN calls c ON c.id = p.call_id"
+        " LEFT JOIN users u ON u.id = c.agent_id WHERE p.user_id = ? ORDER BY p.popped_at DESC LIMIT ?",
+        (user_id, limit),
+    )
+
+
+async def update_notes(conn: Conn, call_id: int, notes: str | None, disposition: str | None, now: int) -> bool:
+    """Set what the agent wrote about a call."""
+    sets, params = ["updated_at = ?"], [now]
+    if notes is not None:
+        sets.append("notes = ?")
+        params.append(notes)  # type: ignore[arg-type]
+    if disposition is not None:
+        sets.append("disposition = ?")
+        params.append(disposition)  # type: ignore[arg-type]
+    return await conn.execute(f"UPDATE calls SET {', '.join(sets)} WHERE id = ?", (*params, call_id)) == 1
+
+
+async def link_customer(conn: Conn, call_id: int, customer_id: int, match: str, now: int) -> bool:
+    """Link a call to the customer the agent picked."""
+    return await conn.execute(
+        "UPDATE calls SET customer_id = ?, match = ?, updated_at = ? WHERE id = ?", (customer_id, match, now, call_id)
+    ) == 1
