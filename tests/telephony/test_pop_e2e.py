@@ -33,7 +33,7 @@ async def test_the_pop_reaches_the_ringing_agent_only(live: Live) -> None:
         assert response.status == 200
     # The pop is emitted before the webhook is answered: it is already on emma's socket or in flight.
     await until(lambda: any(e == "call:pop" for e, _ in live.received["emma"]))
-    event, pop = next((e, d) for e, d in live.received["emma"] if e == "call:pop")
+    _event, pop = next((e, d) for e, d in live.received["emma"] if e == "call:pop")
     assert pop["customer"]["name"] == "王芳" and pop["customer"]["tier"] == "C"
     assert pop["match"] == {"kind": "national", "candidates": [pop["customer"]["id"]], "region_used": "CN",
                             "e164": "+8613812345678"}
