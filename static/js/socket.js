@@ -19,8 +19,9 @@ export class Channel {
    * @param {(snapshot: object) => void} options.onSnapshot a snapshot arrived (check `reset`).
    * @param {(event: string, data: object) => void} options.onPush one push, in order.
    * @param {(status: string) => void} options.onStatus connecting|connected|reconnecting|ended.
+   * @param {Function} [options.connect] makes the Socket.IO socket (a test passes a fake).
    */
-  constructor({ path, onSnapshot, onPush, onStatus }) {
+  constructor({ path, onSnapshot, onPush, onStatus, connect = io }) {
     this.onSnapshot = onSnapshot;
     this.onPush = onPush;
     this.onStatus = onStatus;
@@ -30,7 +31,7 @@ export class Channel {
     this.syncAgain = false;
     this.buffer = [];
     this.ended = false;
-    this.socket = io({ path, autoConnect: false, withCredentials: true });
+    this.socket = connect({ path, autoConnect: false, withCredentials: true });
     this.socket.on("connect", () => this.resync());
     this.socket.on("disconnect", (reason) => this.dropped(reason));
     this.socket.on("connect_error", () => this.refused());
