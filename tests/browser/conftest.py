@@ -138,8 +138,10 @@ def server(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     srv.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: Path) -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API keeps an event loop running while it is
+    # open, and the async tests of the other folders need theirs.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
