@@ -25,7 +25,10 @@ PAGES = {
     "console": ("/", "agent"),
     "supervisor": ("/supervisor", "super"),
     "admin-users": ("/admin/users", "admin"),
+    "admin-devices": ("/admin/devices", "admin"),
+    "admin-integrations": ("/admin/integrations", "admin"),
     "admin-audit": ("/admin/audit", "admin"),
+    "customers": ("/customers", "agent"),
     "api-docs": ("/api/docs", "admin"),
 }
 LIVE = {"console", "supervisor"}

@@ -128,7 +128,8 @@ async def test_every_page_renders_only_catalog_text_in_the_pseudo_locale(
     pages["/login (error)"] = await response.text()
 
     csrf = await login(client, ADMIN[0], PASSWORD)
-    for path in ("/", "/supervisor", "/admin/users", "/admin/users?notice=created", "/admin/audit", "/api/docs"):
+    for path in ("/", "/supervisor", "/admin/users", "/admin/users?notice=created", "/admin/audit", "/api/docs",
+                 "/admin/devices", "/admin/integrations", "/customers"):
         response = await client.get(f"{path}{'&' if '?' in path else '?'}locale=pseudo")
         assert response.status == 200, path
         pages[path] = await response.text()
