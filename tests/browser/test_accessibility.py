@@ -8,6 +8,7 @@ import pytest
 
 from tests.browser.conftest import Server
 from tests.browser.helpers import (
+    VIEWPORT,
     horizontal_overflow,
     log_in,
     new_context,
@@ -54,6 +55,12 @@ def test_page_is_accessible_and_fits(browser: Any, server: Server, name: str, lo
     assert run_axe(page) == []
     assert horizontal_overflow(page) == 0
     screenshot(page, name, locale, theme)
+    if name in LIVE:
+        # The wide layout of a desk monitor, too.
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        assert horizontal_overflow(page) == 0
+        screenshot(page, name, locale, theme)
+        page.set_viewport_size(VIEWPORT)
     if name == "console":
         page.click("#away-toggle")
         assert run_axe(page) == []
