@@ -31,16 +31,24 @@ def session_room(token_hash: str) -> str:
     return f"session:{token_hash}"
 
 
+class JsonPacket(socketio.packet.Packet):  # type: ignore[misc]
+    """Packets of plain JSON: our events never carry bytes, so the per-emit walk looking for them is skipped."""
+
+    uses_binary_events = False
+
+
 class Realtime:
     """Owns the Socket.IO server; implements ``Notifier`` for the services."""
 
     def __init__(self, allowed_origins: list[str], redis_url: str | None = None) -> None:
         manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
+        self.redis_url = redis_url
         self.allowed_origins = set(allowed_origins)
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
             cors_allowed_origins=self.origin_allowed,
             client_manager=manager,
+            serializer=JsonPacket,
             logger=False,
             engineio_logger=False,
         )
@@ -126,6 +134,8 @@ class Realtime:
 
     async def broadcast(self, room: str, event: str, payload: dict[str, Any]) -> None:
         """Emit a rebuildable state update to a room."""
+        if self.redis_url is None and not self.sio.manager.rooms.get("/", {}).get(room):
+            return  # nobody in the room on the only node: skip encoding a message no one gets
         await self.sio.emit(event, payload, room=room)
 
     async def end_sessions(self, token_hashes: Sequence[str]) -> None:

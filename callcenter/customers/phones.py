@@ -160,6 +160,7 @@ def decide_match(raw: str, region: str | None, candidates_by_e164: Mapping[str, 
     return CallerMatch(kind, found, region_used, reading.e164)
 
 
+@functools.lru_cache(maxsize=4096)
 def mask(e164: str) -> str:
     """Number for supervisors: country code, first group and last four digits, e.g. ``+44 20 **** 0958``."""
     number = _parse(e164, None)
@@ -184,6 +185,7 @@ def mask(e164: str) -> str:
     return " ".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_national(e164: str, extension: str | None = None) -> str:
     """The number as dialled inside its own country, e.g. ``020 7946 0958``; unparseable input unchanged."""
     number = _parse(e164, None)
@@ -198,6 +200,7 @@ def known_region(region: str) -> bool:
     return region.upper() in pn.SUPPORTED_REGIONS
 
 
+@functools.lru_cache(maxsize=4096)
 def format_display(e164: str, extension: str | None, home_region: str | None) -> str:
     """How an agent reads a number: national form at home, international form for other countries."""
     number = _parse(e164, None)

@@ -13,7 +13,7 @@ from callcenter.customers import phones, rules, store
 from callcenter.customers.bulk import BulkWriter, ItemResult, audited, check_agent, insert_customer
 from callcenter.customers.models import CallerMatch, Customer, CustomerDraft, Phone, PhoneDraft, StoredOrder, Tier
 from callcenter.customers.value import ValueParams
-from callcenter.db import Database, Row
+from callcenter.db import Conn, Database, Row
 from callcenter.errors import FieldError, Invalid, NotFound
 from callcenter.settings import Settings
 
@@ -156,12 +156,13 @@ class CustomerService(BulkWriter):
 
     async def match(self, raw: str, region: str | None) -> CallerMatch:
         """Whom a caller ID belongs to (one indexed read): exact, national, several, none or withheld."""
+        return await self.db.run_read(lambda conn: self.match_in(conn, raw, region))
+
+    async def match_in(self, conn: Conn, raw: str, region: str | None) -> CallerMatch:
+        """``match`` on a connection the caller holds (the screen pop reads everything in one batch)."""
         region = (region or self.default_region).upper()
         keys = phones.match_keys(raw, region)
-        found: dict[str, list[int]] = {}
-        if keys:
-            async with self.db.read() as conn:
-                found = await store.ids_by_e164(conn, keys)
+        found = await store.ids_by_e164(conn, keys) if keys else {}
         return phones.decide_match(raw, region, found)
 
     async def cards(self, ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -178,10 +179,13 @@ class CustomerService(BulkWriter):
              value_computed_at (epoch ms|null: when these figures last changed),
              dedicated_agent: {id, username, display_name}|null}
         """
+        return await self.db.run_read(lambda conn: self.cards_in(conn, ids))
+
+    async def cards_in(self, conn: Conn, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """``cards`` on a connection the caller holds."""
         wanted = list(dict.fromkeys(ids))
-        async with self.db.read() as conn:
-            rows = await store.card_rows(conn, wanted)
-            numbers = await store.phones_of(conn, [r["id"] for r in rows])
+        rows = await store.card_rows(conn, wanted)
+        numbers = await store.phones_of(conn, [r["id"] for r in rows])
         by_id = {r["id"]: r for r in rows}
         return [self._card(by_id[cid], numbers[cid]) for cid in wanted if cid in by_id]
 

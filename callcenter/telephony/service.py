@@ -17,7 +17,7 @@ from callcenter.clock import Clock
 from callcenter.console.models import Notifier, Push
 from callcenter.console.service import record_pushes
 from callcenter.customers.models import CallerMatch
-from callcenter.db import Database
+from callcenter.db import Conn, Database, Row
 from callcenter.errors import Invalid, field_error
 from callcenter.telephony import pops, store
 from callcenter.telephony.machine import fold
@@ -27,13 +27,13 @@ log = logging.getLogger(__name__)
 
 
 class CustomerDirectory(Protocol):
-    """What ingestion asks of customers (the customers service provides it)."""
+    """What ingestion asks of customers (the customers service provides it), on a held connection."""
 
-    async def match(self, raw: str, region: str) -> CallerMatch:
+    async def match_in(self, conn: Conn, raw: str, region: str | None) -> CallerMatch:
         """Match a caller ID to customers."""
         ...
 
-    async def cards(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+    async def cards_in(self, conn: Conn, ids: Sequence[int]) -> list[dict[str, Any]]:
         """Profile cards for the pop, in the order asked."""
         ...
 
@@ -55,6 +55,17 @@ class Source:
 
 
 @dataclass(frozen=True)
+class _Known:
+    """What the read before the write found."""
+
+    brief: Row | None
+    wanted: set[int]
+    match: CallerMatch | None
+    context: dict[str, Any] | None
+    resolved: dict[str, int | None]
+
+
+@dataclass(frozen=True)
 class Ingested:
     """The outcome of one webhook: the call as folded now, and whether anything was new."""
 
@@ -62,6 +73,16 @@ class Ingested:
     record: CallRecord
     duplicate: bool
     popped: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Applied:
+    """What the write did: the outcome, the pushes to emit, the call view for supervisors."""
+
+    result: Ingested
+    pushes: list[Push]
+    call: dict[str, Any] | None
+    e164: str | None
 
 
 def customer_number(record: CallRecord) -> str | None:
@@ -85,88 +106,91 @@ class TelephonyService:
         self.agents = agents
 
     async def ingest(self, source: Source, events: Sequence[CallEvent]) -> Ingested:
-        """Store and apply the events of one call (one webhook request); idempotent and order-tolerant."""
+        """Store and apply the events of one call (one webhook request); idempotent and order-tolerant.
+
+        Two trips to the database: one read of everything the pop shows (committed data), then
+        one group-committed write that stores, folds, upserts and records the pushes. Races
+        between requests for one call are settled in SQL (unique keys, COALESCE on the upsert,
+        conflict-free pop marks), not by what the read saw.
+        """
         if not events or len({(e.provider, e.call_id) for e in events}) != 1:
             raise Invalid("one request carries events of exactly one call", field_error("call_id", "mixed"))
-        first = events[0]
         now = self.clock.now_ms()
+        number = next((n for n in map(_customer_side, events) if n), None)
         names = list(dict.fromkeys(n for e in events for n in (*e.agents, e.agent) if n))
         resolved = await self.agents.resolve_agents(names) if names else {}
-        async with self.db.read() as conn:
-            brief = await store.get_brief(conn, first.provider, first.call_id)
-            popped_before = set(await store.list_popped(conn, brief["id"])) if brief else set()
-        wanted = {uid for uid in resolved.values() if uid is not None} - popped_before
-        number = next((n for n in map(_customer_side, events) if n), None)
-        match = None if brief and brief["match"] else await self._match(number, source.region)
-        context = await self._context(brief, match, first) if wanted else None
+        known = await self.db.run_read(lambda conn: self._read(conn, events[0], number, source.region, resolved))
+        if known.brief:
+            # Names earlier requests sent are folded in again; resolving them all keeps their users.
+            earlier = [a["name"] for a in json.loads(known.brief["agents_rung"]) if a["name"] not in resolved]
+            if earlier:
+                resolved.update(await self.agents.resolve_agents(earlier))
+        applied = await self.db.run_write(lambda conn: self._write(conn, source, events, known, now))
+        await self.notifier.send(applied.pushes)
+        if applied.call is not None:
+            await self.notifier.broadcast("supervisors", "call:update",
+                                          {"call": pops.supervisor_view(applied.call, applied.e164)})
+        return applied.result
 
-        async with self.db.transaction() as conn:
-            fresh = [e for e in events if await store.insert_event(conn, e, source.integration_id, now)]
-            if not fresh and brief is not None:
-                return Ingested(brief["id"], fold(await store.list_events(conn, first.provider, first.call_id)),
-                                True, ())
-            before = await store.get_brief(conn, first.provider, first.call_id)
-            record = fold(await store.list_events(conn, first.provider, first.call_id))
-            stored_match = before["match"] if before and before["match"] else (
-                pops.match_json(match) if match else None)
-            agent_id = resolved.get(record.agent) if record.agent else None
-            rung = pops.agents_json(record.agents_rung, resolved) if not before else await self._rung(
-                conn, record, resolved)
-            call_id = await store.upsert_call(
-                conn, record, integration_id=source.integration_id, customer_number=customer_number(record),
-                customer_id=match.customer_id if match else None, match=stored_match,
-                agent_id=agent_id if agent_id is not None else (before["agent_id"] if before else None),
-                agents_rung=rung, now=now,
-            )
-            match_data = pops.match_view(stored_match)
-            linked = before["customer_id"] if before and before["customer_id"] else (
-                match.customer_id if match else None)
-            call = pops.call_view(call_id, record, agent_id, rung, customer_number(record), match_data.get("e164"),
-                                  linked)
-            newly = await store.insert_pops(conn, call_id, wanted, now)
-            pushes: list[Push] = []
-            if newly:
-                payload = self._payload(call, match_data, context)
-                pushes += await record_pushes(conn, now, newly, "call:pop", payload)
-            changed = before is None or before["state"] != record.state.value or fresh
-            watchers = sorted(set(await store.list_popped(conn, call_id)) - set(newly))
-            if changed and watchers:
-                pushes += await record_pushes(conn, now, watchers, "call:update", {"call": call})
-        await self.notifier.send(pushes)
-        await self.notifier.broadcast("supervisors", "call:update",
-                                      {"call": pops.supervisor_view(call, match_data.get("e164"))})
-        return Ingested(call_id, record, not fresh, tuple(newly))
+    async def _read(self, conn: Conn, first: CallEvent, number: str | None, region: str,
+                    resolved: dict[str, int | None]) -> _Known:
+        """What the write needs decided beforehand: the match and, if anyone will be popped, the pop."""
+        brief = await store.get_brief(conn, first.provider, first.call_id)
+        popped = set(await store.list_popped(conn, brief["id"])) if brief else set()
+        wanted = {uid for uid in resolved.values() if uid is not None} - popped
+        match = None
+        if not (brief and brief["match"]) and number is not None:
+            match = await self.customers.match_in(conn, number, region)
+        context = await self._context(conn, brief, match, first) if wanted else None
+        return _Known(brief, wanted, match, context, resolved)
 
-    async def _rung(self, conn: Any, record: CallRecord, resolved: dict[str, int | None]) -> str:
-        # Names resolved by an earlier request keep their user when this one did not name them.
-        row = await conn.fetchone("SELECT agents_rung FROM calls WHERE provider = ? AND external_id = ?",
-                                  (record.provider.value, record.call_id))
-        known = {a["name"]: a["user_id"] for a in json.loads(row["agents_rung"])} if row else {}
-        merged = {n: resolved.get(n, known.get(n)) for n in record.agents_rung}
-        return pops.agents_json(record.agents_rung, merged)
+    async def _write(self, conn: Conn, source: Source, events: Sequence[CallEvent], known: _Known,
+                     now: int) -> _Applied:
+        """Store the events, fold the call, upsert it, and record its pushes (runs on the DB thread)."""
+        first = events[0]
+        fresh = [e for e in events if await store.insert_event(conn, e, source.integration_id, now)]
+        record = fold(await store.list_events(conn, first.provider, first.call_id))
+        if not fresh:
+            brief = known.brief or await store.get_brief(conn, first.provider, first.call_id)
+            if brief is not None:
+                return _Applied(Ingested(brief["id"], record, True, ()), [], None, None)
+        resolved = known.resolved
+        match = known.match
+        rung = pops.agents_json(record.agents_rung, resolved)
+        stored = await store.upsert_call(
+            conn, record, integration_id=source.integration_id, customer_number=customer_number(record),
+            customer_id=match.customer_id if match else None, match=pops.match_json(match) if match else None,
+            agent_id=resolved.get(record.agent) if record.agent else None, agents_rung=rung, now=now,
+        )
+        call_id = int(stored["id"])
+        match_data = pops.match_view(stored["match"])
+        call = pops.call_view(call_id, record, stored["agent_id"], rung, customer_number(record),
+                              match_data.get("e164"), stored["customer_id"])
+        newly = await store.insert_pops(conn, call_id, known.wanted, now)
+        pushes: list[Push] = []
+        if newly:
+            pushes += await record_pushes(conn, now, newly, "call:pop", self._payload(call, match_data, known.context))
+        watchers = sorted(set(await store.list_popped(conn, call_id)) - set(newly))
+        if watchers:
+            pushes += await record_pushes(conn, now, watchers, "call:update", {"call": call})
+        return _Applied(Ingested(call_id, record, False, tuple(newly)), pushes, call, match_data.get("e164"))
 
-    async def _match(self, number: str | None, region: str) -> CallerMatch | None:
-        if number is None:
-            return None
-        return await self.customers.match(number, region)
-
-    async def _context(self, brief: Any, match: CallerMatch | None, first: CallEvent) -> dict[str, Any]:
-        """Everything of the pop that is read, gathered before the write transaction."""
+    async def _context(self, conn: Conn, brief: Row | None, match: CallerMatch | None,
+                       first: CallEvent) -> dict[str, Any]:
+        """Everything of the pop that is read: cards, the customer's last calls, an earlier leg."""
         data = pops.match_view(brief["match"]) if brief and brief["match"] else (
             json.loads(pops.match_json(match)) if match else pops.match_view(None))
         linked = brief["customer_id"] if brief and brief["customer_id"] else (match.customer_id if match else None)
         ids = [linked] if linked else data["candidates"][:9]
-        cards = await self.customers.cards(ids) if ids else []
+        cards = await self.customers.cards_in(conn, ids) if ids else []
         history: list[dict[str, Any]] = []
+        if linked:
+            rows = await store.list_customer_calls(conn, linked, pops.HISTORY + 1)
+            history = [pops.history_item(r) for r in rows if r["external_id"] != first.call_id][: pops.HISTORY]
         earlier = None
-        async with self.db.read() as conn:
-            if linked:
-                rows = await store.list_customer_calls(conn, linked, pops.HISTORY + 1)
-                history = [pops.history_item(r) for r in rows if r["external_id"] != first.call_id][: pops.HISTORY]
-            parent = first.parent_call_id
-            if parent:
-                leg = await store.get_call_by_external(conn, first.provider.value, parent)
-                earlier = pops.history_item(leg) if leg else None
+        if first.parent_call_id:
+            leg = await store.get_call_by_external(conn, first.provider.value, first.parent_call_id)
+            earlier = pops.history_item(leg) if leg else None
         return {"cards": cards, "history": history, "earlier_leg": earlier}
 
     def _payload(self, call: dict[str, Any], match: dict[str, Any], context: dict[str, Any] | None) -> dict[str, Any]:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from callcenter.db import Conn, Row
 from callcenter.telephony.models import CallEvent, CallRecord, Direction, EventKind, Provider
 
+_EVENT_FIELDS = tuple(f.name for f in fields(CallEvent) if f.name != "raw")
+
 
 def event_to_json(event: CallEvent) -> str:
     """The stored form of a mapped event (everything the fold reads)."""
-    data = asdict(event)
-    data.pop("raw")
+    # Built by hand: dataclasses.asdict deep-copies every value and was the ingest path's top cost.
+    data = {name: getattr(event, name) for name in _EVENT_FIELDS}
+    data["agents"] = list(event.agents)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -48,7 +51,7 @@ async def list_events(conn: Conn, provider: Provider, call_id: str) -> list[Call
     return [event_from_json(r["event"]) for r in rows]
 
 
-_BRIEF = "id, state, customer_id, match, agent_id"
+_BRIEF = "id, state, customer_id, match, agent_id, agents_rung"
 
 
 async def get_brief(conn: Conn, provider: Provider, external_id: str) -> Row | None:
@@ -69,8 +72,11 @@ async def upsert_call(
     agent_id: int | None,
     agents_rung: str,
     now: int,
-) -> int:
-    """Write the folded record; the customer and match are kept once set. Returns the call's id."""
+) -> Row:
+    """Write the folded record; the customer, match and agent are kept once set.
+
+    Returns the call's id and, as stored now, its customer, match and answering agent.
+    """
     values: dict[str, Any] = {
         "provider": record.provider.value, "external_id": record.call_id, "integration_id": integration_id,
         "parent_external_id": record.parent_call_id, "direction": record.direction.value,
@@ -83,19 +89,20 @@ async def upsert_call(
         "language": record.language, "voicemail": record.voicemail, "event_count": record.event_count,
         "created_at": now, "updated_at": now,
     }
-    keep = {"provider", "external_id", "created_at", "customer_id", "match", "integration_id"}
+    keep = {"provider", "external_id", "created_at", "customer_id", "match", "integration_id", "agent_id"}
     updates = ", ".join(f"{k} = excluded.{k}" for k in values if k not in keep)
     row = await conn.fetchone(
         f"INSERT INTO calls ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
         f" ON CONFLICT (provider, external_id) DO UPDATE SET {updates},"
         " customer_id = COALESCE(calls.customer_id, excluded.customer_id),"
         " match = COALESCE(calls.match, excluded.match),"
+        " agent_id = COALESCE(excluded.agent_id, calls.agent_id),"
         " integration_id = COALESCE(calls.integration_id, excluded.integration_id)"
-        " RETURNING id",
+        " RETURNING id, customer_id, match, agent_id",
         tuple(values.values()),
     )
     assert row is not None
-    return int(row["id"])
+    return row
 
 
 async def insert_pops(conn: Conn, call_id: int, user_ids: Iterable[int], now: int) -> list[int]:
