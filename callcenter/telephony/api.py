@@ -18,6 +18,7 @@ from callcenter.telephony.models import CallEvent, Direction, EventKind, ParseEr
 from callcenter.telephony.schemas import (
     CallCustomerIn,
     CallCustomerOut,
+    CallNewCustomerIn,
     CallNotesIn,
     CallOut,
     CallQuery,
@@ -215,3 +216,13 @@ async def pick_customer(request: web.Request) -> web.Response:
     result: dict[str, Any] = await request.app[CALLS].link_customer(user_of(request), path_int(request, "id"),
                                                                     body.customer_id)
     return json_response(result)
+
+
+@routes.route("POST", "/api/calls/{id}/customer/new", policy=Policy.AGENT, body=CallNewCustomerIn,
+              response=CallCustomerOut, status=201,
+              summary="Quick-create a customer from the new-caller card, with the call's number, and link the call")
+async def quick_create_customer(request: web.Request) -> web.Response:
+    body = await parse_body(request, CallNewCustomerIn)
+    result = await request.app[CALLS].create_customer(user_of(request), path_int(request, "id"), body.name,
+                                                      body.language, body.company)
+    return json_response(result, status=201)

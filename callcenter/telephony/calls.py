@@ -28,6 +28,11 @@ class CustomerCards(Protocol):
         """Profile cards, in the order asked."""
         ...
 
+    async def quick_create(self, actor: Actor, name: str, phone_raw: str, region: str | None,
+                           language: str | None = None, company: str | None = None) -> Any:
+        """Create a customer with one number; returns it (with an ``id``)."""
+        ...
+
 
 def call_row_view(row: Row, *, full_number: bool) -> dict[str, Any]:
     """A stored call as the API and console show it; supervisors' lists get the number masked."""
@@ -127,6 +132,19 @@ class CallService:
             pushes = await record_pushes(conn, now, await store.list_popped(conn, call_id), "call:update", payload)
         await self.notifier.send(pushes)
         return payload
+
+    async def create_customer(self, user: User, call_id: int, name: str, language: str | None,
+                              company: str | None) -> dict[str, Any]:
+        """The new-caller card: create a customer with the call's number and link the call to them."""
+        async with self.db.read() as conn:
+            row = await self._visible(conn, user, call_id)
+        match = pops.match_view(row["match"])
+        number = match.get("e164") or row["customer_number"]
+        if not number or match["kind"] == MatchKind.WITHHELD.value:
+            raise Invalid("the caller's number is withheld", field_error("phone", "withheld: no number to store"))
+        customer = await self.customers.quick_create(Actor.of(user), name, number, match.get("region_used"),
+                                                     language, company)
+        return await self.link_customer(user, call_id, customer.id, how="created")
 
     async def console_part(self, conn: Conn, user: User) -> dict[str, Any]:
         """The snapshot's calls: the agent's recent calls, and the live ones with their customer card."""

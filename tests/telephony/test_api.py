@@ -161,3 +161,21 @@ async def test_calls_api_access_and_masking(client: Client) -> None:
     assert full["number"] == "+8613812345678"
     audit = await accounts.db.fetchone("SELECT action, target_id FROM audit_log WHERE action = 'call.reveal_number'")
     assert audit == {"action": "call.reveal_number", "target_id": str(call_id)}
+
+
+async def test_quick_create_from_the_new_caller_card(client: Client) -> None:
+    token = await integration(client, IntegrationKind.GENERIC)
+    await make_user(client.app[ACCOUNTS], "emma")
+    headers = {"Authorization": f"Bearer {token}"}
+    call_id = (await (await client.post("/api/telephony/events", json=event("ringing", agents=["emma"]),
+                                        headers=headers)).json())["call_id"]
+    await login(client, "emma")
+    bad = await client.post(f"/api/calls/{call_id}/customer/new", json={"name": ""}, headers=origin(client))
+    assert bad.status == 422 and (await bad.json())["error"]["fields"][0]["loc"] == ["body", "name"]
+    made = await client.post(f"/api/calls/{call_id}/customer/new", headers=origin(client),
+                             json={"name": "陈静", "language": "zh-Hans", "company": "Acme"})
+    assert made.status == 201
+    body = await made.json()
+    assert body["customer"]["name"] == "陈静" and body["call"]["customer_id"] == body["customer"]["id"]
+    assert body["customer"]["phones"][0]["e164"] == "+8613812345678"
+    assert body["match"]["kind"] == "created"
