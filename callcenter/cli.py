@@ -153,17 +153,19 @@ async def _create_user(settings: Any, args: argparse.Namespace) -> int:
 
 
 async def _demo(settings: Any, args: argparse.Namespace) -> int:
+    from callcenter.clock import SystemClock
     from callcenter.demo import seed
 
     db = await _open(settings)
     try:
         accounts = await _accounts(settings, db)
-        logins = await seed(db, accounts)
+        logins = await seed(db, accounts, SystemClock())
     finally:
         await db.close()
     print("demo logins (username / password):")
     for username, password, role in logins:
         print(f"  {role:<10} {username:<12} {password}")
+    print("then, in another terminal, make calls pop: callcenter simulate")
     return 0
 
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import random
 
 from callcenter.accounts.models import SYSTEM, Role
 from callcenter.accounts.service import AccountService
+from callcenter.agents.models import DeviceKind
+from callcenter.agents.service import AgentService
+from callcenter.clock import Clock
+from callcenter.customers.models import CustomerDraft, OrderDraft, PhoneDraft
+from callcenter.customers.service import CustomerService
 from callcenter.db import Database
 from callcenter.errors import Conflict
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for newcomers; demo data only
+DAY_MS = 86_400_000
 
 DEMO_USERS = [
     ("admin", "Admin", Role.ADMIN, "en"),
@@ -23,12 +30,77 @@ DEMO_USERS = [
     ("maria", "María García", Role.AGENT, None),
 ]
 
+# Customers as a center in Beijing with clients abroad would have them: national and international
+# numbers, a landline with an extension, one number shared by two people of one household.
+DEMO_CUSTOMERS = [
+    ("陈静", "+86 138 0013 8000", "北京天成贸易有限公司", "zh-Hans", "Asia/Shanghai", "wangfang", 48),
+    ("赵磊", "139 1234 5678", None, "zh-Hans", "Asia/Shanghai", None, 22),
+    ("孙丽", "010 6552 9988 ext. 204", "华信科技", "zh-Hans", "Asia/Shanghai", "zhangwei", 15),
+    ("周杰", "+86 186 1111 2222", None, "zh-Hans", "Asia/Shanghai", None, 9),
+    ("吴敏", "+86 186 1111 2222", None, "zh-Hans", "Asia/Shanghai", None, 3),
+    ("黄伟", "+852 9123 4567", "Harbour Logistics", "zh-Hans", "Asia/Hong_Kong", None, 12),
+    ("Oliver Smith", "+44 20 7946 0958", "Smith & Co", "en", "Europe/London", "emma", 30),
+    ("Amelia Jones", "+44 7700 900123", None, "en", "Europe/London", None, 4),
+    ("Noah Miller", "+1 415 555 2671", "Bay Robotics", "en", "America/Los_Angeles", "james", 18),
+    ("Sophia Brown", "+1 212 555 0147", None, "en", "America/New_York", None, 2),
+    ("Lukas Schneider", "+49 30 901820", "Schneider GmbH", "en", "Europe/Berlin", None, 7),
+    ("Yuki Tanaka", "+81 3 1234 5678", "Tanaka Shoji", "en", "Asia/Tokyo", None, 5),
+    ("María López", "+34 912 345 678", None, "en", "Europe/Madrid", "maria", 6),
+    ("李强", "+86 137 2222 3333", None, "zh-Hans", "Asia/Shanghai", None, 0),
+    ("刘芳", "+86 135 6666 7777", "蓝海文化", "zh-Hans", "Asia/Shanghai", None, 1),
+]
 
-async def seed(db: Database, accounts: AccountService) -> list[tuple[str, str, str]]:
+DEMO_DEVICES = {"wangfang": "1001", "zhangwei": "1002", "liuyang": "1003", "emma": "1004", "james": "1005",
+                "maria": "1006"}
+
+
+async def seed(db: Database, accounts: AccountService, clock: Clock) -> list[tuple[str, str, str]]:
     """Create what is missing of the demo data; return the logins to print."""
     logins = []
+    users = {}
     for username, name, role, locale in DEMO_USERS:
         with contextlib.suppress(Conflict):  # already seeded by an earlier run
             await accounts.create_user(SYSTEM, username, DEMO_PASSWORD, role, name, locale)
         logins.append((username, DEMO_PASSWORD, role.value))
+    for user in await accounts.list_users(limit=200):
+        users[user.username] = user.id
+    agents = AgentService(db, clock, _Quiet())
+    for username, extension in DEMO_DEVICES.items():
+        with contextlib.suppress(Conflict):
+            await agents.add_device(SYSTEM, users[username], DeviceKind.EXTENSION, extension, "desk phone")
+    await _customers(db, clock, users)
     return logins
+
+
+async def _customers(db: Database, clock: Clock, users: dict[str, int]) -> None:
+    customers = CustomerService(db, clock, "CN")
+    if await db.fetchval("SELECT COUNT(*) FROM customers"):
+        return  # seeded already: a second run must not duplicate customers or orders
+    rng = random.Random(2026)
+    now = clock.now_ms()
+    drafts = [(i, CustomerDraft(name=name, phones=(PhoneDraft(phone),), company=company, language=language,
+                                timezone=zone, dedicated_agent_id=users.get(agent) if agent else None))
+              for i, (name, phone, company, language, zone, agent, _) in enumerate(DEMO_CUSTOMERS)]
+    await customers.bulk_upsert(SYSTEM, drafts)
+    orders = []
+    for name, phone, *_rest, count in DEMO_CUSTOMERS:
+        for _ in range(count):
+            orders.append((len(orders), OrderDraft(
+                at_ms=now - rng.randrange(1, 500) * DAY_MS, amount_cents=rng.randrange(2_000, 300_000),
+                customer_phone=phone.split(" ext.")[0], external_id=f"demo-{len(orders)}")))
+    if orders:
+        await customers.bulk_orders(SYSTEM, orders)
+    await customers.recompute_values(now)
+
+
+class _Quiet:
+    """The demo seeds before any server runs: there is nobody to push to."""
+
+    async def send(self, pushes: object) -> None:
+        """Nothing is connected."""
+
+    async def broadcast(self, room: str, event: str, payload: object) -> None:
+        """Nothing is connected."""
+
+    async def end_sessions(self, token_hashes: object) -> None:
+        """Nothing is connected."""
