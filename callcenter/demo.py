@@ -76,14 +76,14 @@ async def _customers(db: Database, clock: Clock, users: dict[str, int]) -> None:
     customers = CustomerService(db, clock, "CN")
     if await db.fetchval("SELECT COUNT(*) FROM customers"):
         return  # seeded already: a second run must not duplicate customers or orders
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311 - repeatable demo data, not secrets
     now = clock.now_ms()
     drafts = [(i, CustomerDraft(name=name, phones=(PhoneDraft(phone),), company=company, language=language,
                                 timezone=zone, dedicated_agent_id=users.get(agent) if agent else None))
               for i, (name, phone, company, language, zone, agent, _) in enumerate(DEMO_CUSTOMERS)]
     await customers.bulk_upsert(SYSTEM, drafts)
-    orders = []
-    for name, phone, *_rest, count in DEMO_CUSTOMERS:
+    orders: list[tuple[int, OrderDraft]] = []
+    for _name, phone, *_rest, count in DEMO_CUSTOMERS:
         for _ in range(count):
             orders.append((len(orders), OrderDraft(
                 at_ms=now - rng.randrange(1, 500) * DAY_MS, amount_cents=rng.randrange(2_000, 300_000),
