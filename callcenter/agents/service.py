@@ -151,6 +151,10 @@ class AgentService:
         directory = await self._current_directory()
         return {name: directory.resolve(name) for name in names}
 
+    async def directory(self) -> AgentDirectory:
+        """The current who-is-who, to resolve names without awaiting (inside a database batch)."""
+        return await self._current_directory()
+
     async def _current_directory(self) -> AgentDirectory:
         cached = self._directory
         if cached is not None and 0 <= self.clock.now_ms() - cached[1] < self.directory_ms:

@@ -12,7 +12,7 @@ from callcenter.clock import Clock
 from callcenter.console.models import Notifier
 from callcenter.console.service import record_pushes
 from callcenter.customers.models import MatchKind
-from callcenter.customers.phones import format_national, mask
+from callcenter.customers.phones import format_national
 from callcenter.db import Conn, Database, Row
 from callcenter.errors import Invalid, NotFound, field_error
 from callcenter.telephony import pops, store
@@ -47,11 +47,11 @@ def call_row_view(row: Row, *, full_number: bool) -> dict[str, Any]:
         "ended_at": row["ended_at"], "wait_s": row["wait_s"], "talk_s": row["talk_s"], "hold_s": row["hold_s"],
         "cause": row["cause"], "ivr": row["ivr"], "language": row["language"], "voicemail": bool(row["voicemail"]),
         "notes": row["notes"], "disposition": row["disposition"], "parent_external_id": row["parent_external_id"],
-        "number_masked": mask(e164) if e164 else None,
+        "number_masked": pops.masked_number(match, row["customer_number"]),
     }
     if full_number:
         view["number"] = row["customer_number"]
-        view["number_display"] = format_national(e164) if e164 else row["customer_number"]
+        view["number_display"] = match.get("display") or (format_national(e164) if e164 else row["customer_number"])
     return view
 
 

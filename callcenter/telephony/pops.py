@@ -15,9 +15,15 @@ HISTORY = 10
 
 
 def match_json(match: CallerMatch) -> str:
-    """The stored form of a match."""
+    """The stored form of a match, with the number already formatted for agents and masked for supervisors.
+
+    Formatting parses the number (phonenumbers, ~0.1 ms); done once per call here, not per event.
+    """
+    e164 = match.e164
     return json.dumps({"kind": match.kind.value, "candidates": list(match.candidates),
-                       "region_used": match.region_used, "e164": match.e164})
+                       "region_used": match.region_used, "e164": e164,
+                       "display": format_national(e164) if e164 else None,
+                       "masked": mask(e164) if e164 else None}, ensure_ascii=False)
 
 
 def match_view(stored: str | None) -> dict[str, Any]:
@@ -34,7 +40,7 @@ def agents_json(names: Sequence[str], resolved: Mapping[str, int | None]) -> str
 
 
 def call_view(call_id: int, record: CallRecord, agent_id: int | None, agents: str, customer_number: str | None,
-              e164: str | None, customer_id: int | None) -> dict[str, Any]:
+              match: dict[str, Any], customer_id: int | None) -> dict[str, Any]:
     """The call as the console shows it, from the freshly folded record."""
     return {
         "id": call_id,
@@ -45,7 +51,7 @@ def call_view(call_id: int, record: CallRecord, agent_id: int | None, agents: st
         "from": record.from_number,
         "to": record.to_number,
         "number": customer_number,
-        "number_display": format_national(e164) if e164 else customer_number,
+        "number_display": match.get("display") or customer_number,
         "queue": record.queue,
         "ivr": record.ivr,
         "language": record.language,
@@ -80,10 +86,18 @@ def history_item(row: Row) -> dict[str, Any]:
 HIDDEN_FROM_SUPERVISORS = frozenset({"from", "to", "number", "number_display"})
 
 
-def supervisor_view(call: Mapping[str, Any], e164: str | None) -> dict[str, Any]:
+def masked_number(match: Mapping[str, Any], number: str | None) -> str | None:
+    """The customer's number as supervisors see it: ``+86 138 **** 5678``; never the full number."""
+    if match.get("masked"):
+        return str(match["masked"])
+    e164 = match.get("e164")
+    return mask(e164) if e164 else ("***" if number else None)
+
+
+def supervisor_view(call: Mapping[str, Any], match: Mapping[str, Any]) -> dict[str, Any]:
     """What supervisors get pushed: no full customer number (they open the call to see it, audited)."""
     view = {k: v for k, v in call.items() if k not in HIDDEN_FROM_SUPERVISORS}
-    view["number_masked"] = mask(e164) if e164 else ("***" if call.get("number") else None)
+    view["number_masked"] = masked_number(match, call.get("number"))
     return view
 
 

@@ -21,7 +21,7 @@ from callcenter.db import Conn, Database, Row
 from callcenter.errors import Invalid, field_error
 from callcenter.telephony import pops, store
 from callcenter.telephony.machine import fold
-from callcenter.telephony.models import CallEvent, CallRecord, CallState, Direction
+from callcenter.telephony.models import CallEvent, CallRecord, CallState, Direction, EventKind
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,19 @@ class CustomerDirectory(Protocol):
         ...
 
 
+class Resolver(Protocol):
+    """Turns a name a PBX sends for an agent into a user id, from memory."""
+
+    def resolve(self, name: str) -> int | None:
+        """The user, or None for a name no agent has."""
+        ...
+
+
 class AgentDirectory(Protocol):
     """What ingestion asks of agents (the agents service provides it)."""
 
-    async def resolve_agents(self, names: Sequence[str]) -> dict[str, int | None]:
-        """Map names a PBX sends for agents to user ids; unmatched names map to None."""
+    async def directory(self) -> Resolver:
+        """The current name → user mapping."""
         ...
 
 
@@ -62,7 +70,6 @@ class _Known:
     wanted: set[int]
     match: CallerMatch | None
     context: dict[str, Any] | None
-    resolved: dict[str, int | None]
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ class _Applied:
     result: Ingested
     pushes: list[Push]
     call: dict[str, Any] | None
-    e164: str | None
+    match: dict[str, Any] | None
 
 
 def customer_number(record: CallRecord) -> str | None:
@@ -108,54 +115,57 @@ class TelephonyService:
     async def ingest(self, source: Source, events: Sequence[CallEvent]) -> Ingested:
         """Store and apply the events of one call (one webhook request); idempotent and order-tolerant.
 
-        Two trips to the database: one read of everything the pop shows (committed data), then
-        one group-committed write that stores, folds, upserts and records the pushes. Races
-        between requests for one call are settled in SQL (unique keys, COALESCE on the upsert,
-        conflict-free pop marks), not by what the read saw.
+        At most two trips to the database: when an agent may be popped, one read of everything the
+        pop shows (committed data, outside the writer's lock); then one group-committed write that
+        stores, folds, upserts and records the pushes. Races between requests for one call are
+        settled in SQL (unique keys, COALESCE on the upsert, conflict-free pop marks).
         """
         if not events or len({(e.provider, e.call_id) for e in events}) != 1:
             raise Invalid("one request carries events of exactly one call", field_error("call_id", "mixed"))
         now = self.clock.now_ms()
-        number = next((n for n in map(_customer_side, events) if n), None)
+        directory = await self.agents.directory()
         names = list(dict.fromkeys(n for e in events for n in (*e.agents, e.agent) if n))
-        resolved = await self.agents.resolve_agents(names) if names else {}
-        known = await self.db.run_read(lambda conn: self._read(conn, events[0], number, source.region, resolved))
-        if known.brief:
-            # Names earlier requests sent are folded in again; resolving them all keeps their users.
-            earlier = [a["name"] for a in json.loads(known.brief["agents_rung"]) if a["name"] not in resolved]
-            if earlier:
-                resolved.update(await self.agents.resolve_agents(earlier))
-        applied = await self.db.run_write(lambda conn: self._write(conn, source, events, known, now))
+        named = {n: directory.resolve(n) for n in names}
+        number = next((n for n in map(_customer_side, events) if n), None)
+        known = None
+        # The pop's content is read outside the writer's lock when agents are being rung; an answer
+        # by an agent nobody rang (rare) has its pop read inside the write instead.
+        if any(e.kind is EventKind.RINGING for e in events) and any(uid is not None for uid in named.values()):
+            known = await self.db.run_read(lambda conn: self._read(conn, events[0], number, source.region, named))
+        applied = await self.db.run_write(
+            lambda conn: self._write(conn, source, events, known, directory, number, now))
         await self.notifier.send(applied.pushes)
         if applied.call is not None:
             await self.notifier.broadcast("supervisors", "call:update",
-                                          {"call": pops.supervisor_view(applied.call, applied.e164)})
+                                          {"call": pops.supervisor_view(applied.call, applied.match or {})})
         return applied.result
 
     async def _read(self, conn: Conn, first: CallEvent, number: str | None, region: str,
-                    resolved: dict[str, int | None]) -> _Known:
-        """What the write needs decided beforehand: the match and, if anyone will be popped, the pop."""
+                    named: dict[str, int | None]) -> _Known:
+        """What a pop needs, read before the write: who is new to this call, the match, the pop's content."""
         brief = await store.get_brief(conn, first.provider, first.call_id)
         popped = set(await store.list_popped(conn, brief["id"])) if brief else set()
-        wanted = {uid for uid in resolved.values() if uid is not None} - popped
+        wanted = {uid for uid in named.values() if uid is not None} - popped
         match = None
         if not (brief and brief["match"]) and number is not None:
             match = await self.customers.match_in(conn, number, region)
         context = await self._context(conn, brief, match, first) if wanted else None
-        return _Known(brief, wanted, match, context, resolved)
+        return _Known(brief, wanted, match, context)
 
-    async def _write(self, conn: Conn, source: Source, events: Sequence[CallEvent], known: _Known,
-                     now: int) -> _Applied:
+    async def _write(self, conn: Conn, source: Source, events: Sequence[CallEvent], known: _Known | None,
+                     directory: Resolver, number: str | None, now: int) -> _Applied:
         """Store the events, fold the call, upsert it, and record its pushes (runs on the DB thread)."""
         first = events[0]
         fresh = [e for e in events if await store.insert_event(conn, e, source.integration_id, now)]
         record = fold(await store.list_events(conn, first.provider, first.call_id))
-        if not fresh:
-            brief = known.brief or await store.get_brief(conn, first.provider, first.call_id)
-            if brief is not None:
-                return _Applied(Ingested(brief["id"], record, True, ()), [], None, None)
-        resolved = known.resolved
-        match = known.match
+        brief = known.brief if known else await store.get_brief(conn, first.provider, first.call_id)
+        if not fresh and brief is not None:
+            return _Applied(Ingested(brief["id"], record, True, ()), [], None, None)
+        match = known.match if known else None
+        if known is None and not (brief and brief["match"]) and number is not None:
+            match = await self.customers.match_in(conn, number, source.region)
+        # Every name the fold holds is resolved again: the same directory gives the same users.
+        resolved = {n: directory.resolve(n) for n in (*record.agents_rung, record.agent) if n}
         rung = pops.agents_json(record.agents_rung, resolved)
         stored = await store.upsert_call(
             conn, record, integration_id=source.integration_id, customer_number=customer_number(record),
@@ -164,16 +174,19 @@ class TelephonyService:
         )
         call_id = int(stored["id"])
         match_data = pops.match_view(stored["match"])
-        call = pops.call_view(call_id, record, stored["agent_id"], rung, customer_number(record),
-                              match_data.get("e164"), stored["customer_id"])
-        newly = await store.insert_pops(conn, call_id, known.wanted, now)
+        call = pops.call_view(call_id, record, stored["agent_id"], rung, customer_number(record), match_data,
+                              stored["customer_id"])
+        wanted = known.wanted if known else {uid for uid in resolved.values() if uid is not None}
+        newly = await store.insert_pops(conn, call_id, wanted, now)
         pushes: list[Push] = []
         if newly:
-            pushes += await record_pushes(conn, now, newly, "call:pop", self._payload(call, match_data, known.context))
+            context = known.context if known and known.context else await self._context(
+                conn, await store.get_brief(conn, first.provider, first.call_id), None, first)
+            pushes += await record_pushes(conn, now, newly, "call:pop", self._payload(call, match_data, context))
         watchers = sorted(set(await store.list_popped(conn, call_id)) - set(newly))
         if watchers:
             pushes += await record_pushes(conn, now, watchers, "call:update", {"call": call})
-        return _Applied(Ingested(call_id, record, False, tuple(newly)), pushes, call, match_data.get("e164"))
+        return _Applied(Ingested(call_id, record, False, tuple(newly)), pushes, call, match_data)
 
     async def _context(self, conn: Conn, brief: Row | None, match: CallerMatch | None,
                        first: CallEvent) -> dict[str, Any]:
