@@ -57,7 +57,9 @@ def _error_key(err: DomainError) -> str:
 @routes.route("GET", "/admin/users", policy=Policy.ADMIN, summary="The users admin page", content_type="text/html")
 async def users_page(request: web.Request) -> web.Response:
     notice = request.query.get("notice")
-    return await _users_page(request, notice=f"admin.users.notice.{notice}" if notice in NOTICES else None)
+    error = "admin.error.csrf" if request.query.get("error") == "csrf" else None
+    return await _users_page(request, notice=f"admin.users.notice.{notice}" if notice in NOTICES else None,
+                             error=error)
 
 
 @routes.route("POST", "/admin/users", policy=Policy.ADMIN, summary="Create a user from the admin page",

@@ -24,7 +24,8 @@ def _safe_next(target: str | None) -> str:
 async def login_page(request: web.Request) -> web.Response:
     if session_of(request) is not None:
         raise web.HTTPSeeOther(_safe_next(request.query.get("next")))
-    return render(request, "login.html", error=None, username="", next=_safe_next(request.query.get("next")))
+    error = "login.error.csrf" if request.query.get("error") == "csrf" else None
+    return render(request, "login.html", error=error, username="", next=_safe_next(request.query.get("next")))
 
 
 @routes.route("POST", "/login", policy=Policy.PUBLIC, summary="Log in with the form", form=True,

@@ -99,6 +99,17 @@ def _refuse(request: web.Request, status: int, code: str, message: str) -> web.S
     return web.Response(status=status, text=message)
 
 
+def _expired_form(request: web.Request) -> web.StreamResponse:
+    """A form whose CSRF token does not match: back to the page it came from, which says why."""
+    if _is_api(request):
+        return web.json_response(error_body("csrf", "the form has expired; reload the page and try again"),
+                                 status=403)
+    referer = urlsplit(request.headers.get("Referer", ""))
+    same_site = referer.netloc in ("", request.host)
+    page = referer.path if same_site and referer.path.startswith("/") else "/login"
+    raise web.HTTPSeeOther(f"{page}?error=csrf")
+
+
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Load the session, enforce the route's role policy, and check CSRF or Origin on writes."""
@@ -123,7 +134,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             sent = str(form.get("_csrf", ""))
             expected = session.csrf_token if session else request.cookies.get(LOGIN_CSRF_COOKIE, "")
             if not expected or not secrets.compare_digest(sent, expected):
-                return _refuse(request, 403, "csrf", "the form has expired; reload the page and try again")
+                return _expired_form(request)
             if request.headers.get("Origin") and not origin_allowed(request, request.headers["Origin"]):
                 return _refuse(request, 403, "origin", "cross-site form refused")
         elif session is not None and not origin_allowed(request, request.headers.get("Origin")):

@@ -87,9 +87,9 @@ async def test_forms_need_the_csrf_token(client: Client, app_accounts: AccountSe
     csrf = await login(client, "admin")
     form = {"username": "newbie", "password": PASSWORD, "role": "agent", "display_name": "New"}
     refused = await client.post("/admin/users", data=form, allow_redirects=False)
-    assert refused.status == 403
+    assert refused.status == 303 and refused.headers["Location"].endswith("?error=csrf")
     refused = await client.post("/admin/users", data={**form, "_csrf": "forged"}, allow_redirects=False)
-    assert refused.status == 403
+    assert refused.status == 303 and refused.headers["Location"].endswith("?error=csrf")
     assert await app_accounts.list_users(q="newbie") == []
     accepted = await client.post("/admin/users", data={**form, "_csrf": csrf}, allow_redirects=False)
     assert accepted.status == 303
@@ -102,7 +102,8 @@ async def test_login_form_needs_its_csrf_cookie(client: Client, app_accounts: Ac
     token = page.cookies["cc_login_csrf"].value
     assert f'value="{token}"' in await page.text()
     form = {"username": "emma", "password": PASSWORD, "next": "/"}
-    assert (await client.post("/login", data={**form, "_csrf": "nope"}, allow_redirects=False)).status == 403
+    refused = await client.post("/login", data={**form, "_csrf": "nope"}, allow_redirects=False)
+    assert refused.status == 303 and refused.headers["Location"] == "/login?error=csrf"
     wrong = await client.post("/login", data={**form, "password": "wrong-pass", "_csrf": token},
                               allow_redirects=False)
     assert wrong.status == 401
@@ -135,3 +136,13 @@ async def test_supervisor_page_needs_supervisor(client: Client, app_accounts: Ac
     await make_user(app_accounts, "emma")
     await login(client, "emma")
     assert (await client.get("/supervisor", allow_redirects=False)).status == 403
+
+
+async def test_an_expired_form_goes_back_to_its_page_saying_why(client: Client, app_accounts: AccountService) -> None:
+    await make_user(app_accounts, "admin", Role.ADMIN)
+    await login(client, "admin")
+    response = await client.post("/admin/users", data={"username": "x1", "_csrf": "stale"}, allow_redirects=False,
+                                 headers={"Referer": f"http://{client.host}:{client.port}/admin/users"})
+    assert response.status == 303 and response.headers["Location"] == "/admin/users?error=csrf"
+    page = await client.get("/admin/users?error=csrf")
+    assert "expired" in await page.text()
