@@ -62,6 +62,7 @@ class AuditEntry:
     target_id: str | None
     detail: str
     ip: str | None
+    actor_username: str | None = None
 
 
 def valid_username(name: str) -> bool:

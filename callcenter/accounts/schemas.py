@@ -107,6 +107,7 @@ class AuditOut(BaseModel):
     target_id: str | None
     detail: str
     ip: str | None
+    actor_username: str | None = None
 
     @classmethod
     def of(cls, entry: AuditEntry) -> AuditOut:

@@ -32,17 +32,18 @@ async def list_entries(
     where: list[str] = ["1 = 1"]
     params: list[object] = []
     if before_id is not None:
-        where.append("id < ?")
+        where.append("a.id < ?")
         params.append(before_id)
     if action:
-        where.append("action = ?")
+        where.append("a.action = ?")
         params.append(action)
     if actor_id is not None:
-        where.append("actor_id = ?")
+        where.append("a.actor_id = ?")
         params.append(actor_id)
     rows = await conn.fetchall(
-        "SELECT id, at, actor_id, actor_role, action, target_kind, target_id, detail, ip FROM audit_log"
-        f" WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+        "SELECT a.id, a.at, a.actor_id, a.actor_role, a.action, a.target_kind, a.target_id, a.detail, a.ip,"
+        " u.username AS actor_username FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id"
+        f" WHERE {' AND '.join(where)} ORDER BY a.id DESC LIMIT ?",
         (*params, limit),
     )
     return [AuditEntry(**r) for r in rows]
