@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 
@@ -161,3 +162,45 @@ class OrderDraft:
     customer_email: str | None = None
     external_id: str | None = None
 
+# What PBXs and carriers put in the caller ID when the caller hides it (telephony-formats.md §4.3).
+WITHHELD_WORDS = frozenset({"", "anonymous", "unknown", "restricted", "private", "unavailable", "withheld", "blocked"})
+# Carriers that pass a hidden caller ID on as the word spelt on the keypad. +266 is formally
+# Lesotho, so without this deny-list every anonymous caller would merge into one "customer".
+WITHHELD_SENTINELS = frozenset({"+266696687", "+86282452253", "+8656696", "+2562533", "+7378742833"})
+PUNCTUATION = re.compile(r"[\s\-.()/]")
+
+
+def unwrap_caller_id(raw: str) -> str:
+    """Strip quotes and angle brackets, and reduce a SIP URI to its user part."""
+    text = raw.strip().strip("\"'<>").strip()
+    scheme, sep, rest = text.partition(":")
+    if sep and scheme.lower() in ("sip", "sips"):
+        text = rest.partition("@")[0].partition(";")[0]
+    return text
+
+
+def compact_number(text: str) -> str:
+    """Drop dialling punctuation and turn a leading ``00`` into ``+``."""
+    compact = PUNCTUATION.sub("", text)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    return compact
+
+
+def is_withheld(raw: str | None) -> bool:
+    """True when a caller ID says the caller hid it: empty, a word such as ``anonymous``, or a sentinel.
+
+    ``None`` (no caller ID field sent at all) is not withheld. The words also count as words of a
+    longer text, because carriers send things like "Anonymous Caller".
+    """
+    if raw is None:
+        return False
+    text = unwrap_caller_id(raw)
+    lowered = text.lower()
+    if lowered in WITHHELD_WORDS or lowered == "<unknown>":
+        return True
+    if not any(c.isdigit() for c in lowered) and WITHHELD_WORDS & set(re.split(r"[^a-z]+", lowered)) - {""}:
+        return True
+    if lowered.startswith("tel:"):
+        text = text[4:]
+    return compact_number(text) in WITHHELD_SENTINELS

@@ -10,15 +10,19 @@ from typing import Any
 
 import phonenumbers as pn
 
-from callcenter.customers.models import CallerMatch, MatchKind, Phone
+from callcenter.customers.models import (
+    PUNCTUATION,
+    WITHHELD_SENTINELS,
+    WITHHELD_WORDS,
+    CallerMatch,
+    MatchKind,
+    Phone,
+    is_withheld,
+    unwrap_caller_id,
+)
 
-# What PBXs and carriers put in the caller ID when the caller hides it (telephony-formats.md §4.3).
-WITHHELD_WORDS = frozenset({"", "anonymous", "unknown", "restricted", "private", "unavailable", "withheld", "blocked"})
-# Carriers that pass a hidden caller ID on as the word spelt on the keypad. +266 is formally
-# Lesotho, so without this deny-list every anonymous caller would merge into one "customer".
-WITHHELD_SENTINELS = frozenset({"+266696687", "+86282452253", "+8656696", "+2562533", "+7378742833"})
+__all__ = ["WITHHELD_SENTINELS", "WITHHELD_WORDS", "is_withheld"]
 
-_FORMATTING = re.compile(r"[\s\-.()/]")
 _INTERNATIONAL_SOURCES = frozenset(
     {pn.CountryCodeSource.FROM_NUMBER_WITH_PLUS_SIGN, pn.CountryCodeSource.FROM_NUMBER_WITH_IDD}
 )
@@ -31,33 +35,6 @@ class _Reading:
     number: Any
     e164: str
     national: bool
-
-
-def _unwrap(raw: str) -> str:
-    """Strip quotes and angle brackets, and reduce a SIP URI to its user part."""
-    text = raw.strip().strip("\"'<>").strip()
-    scheme, sep, rest = text.partition(":")
-    if sep and scheme.lower() in ("sip", "sips"):
-        text = rest.partition("@")[0].partition(";")[0]
-    return text
-
-
-def _compact(text: str) -> str:
-    """Drop dialling punctuation and turn a leading ``00`` into ``+``."""
-    compact = _FORMATTING.sub("", text)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    return compact
-
-
-def is_withheld(raw: str) -> bool:
-    """True when the caller ID says the caller hid it: a word such as ``anonymous``, empty, or a sentinel."""
-    text = _unwrap(raw)
-    if text.lower() in WITHHELD_WORDS:
-        return True
-    if text.lower().startswith("tel:"):
-        text = text[4:]
-    return _compact(text) in WITHHELD_SENTINELS
 
 
 def _parse(text: str, region: str | None) -> Any | None:
@@ -76,7 +53,7 @@ def _read(raw: str, region: str | None) -> _Reading | None:
     """
     if is_withheld(raw):
         return None
-    text = _unwrap(raw)
+    text = unwrap_caller_id(raw)
     if text.lower().startswith("client:"):
         # A Twilio browser client is one of our agents, never a customer's phone.
         return None
@@ -88,7 +65,7 @@ def _read(raw: str, region: str | None) -> _Reading | None:
     reading = _accept(_parse(text, region))
     if reading is not None:
         return reading
-    digits = _FORMATTING.sub("", text)
+    digits = PUNCTUATION.sub("", text)
     if digits.isdigit() and not digits.startswith("0"):
         # sipgate and Zammad-style PBXs send international digits without "+"; try that reading
         # only when the regional one failed, and trust it only when the metadata knows the range.

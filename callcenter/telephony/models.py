@@ -5,9 +5,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from callcenter.customers.models import is_withheld
+
+__all__ = ["is_withheld"]
 
 
 class Provider(enum.StrEnum):
@@ -150,26 +153,6 @@ class CallRecord:
     def caller_withheld(self) -> bool:
         """True when the calling number is a withheld-number marker rather than a number."""
         return is_withheld(self.from_number)
-
-
-# Words PBXs and carriers put in place of a withheld number (telephony-formats.md §4.3).
-_WITHHELD_WORDS = ("anonymous", "unknown", "restricted", "private", "unavailable", "withheld", "blocked")
-# Twilio's keypad spellings of ANONYMOUS, UNAVAILABLE, UNKNOWN, BLOCKED, RESTRICTED; only with "+",
-# because the same digits without it can be a real national number.
-_WITHHELD_SENTINELS = frozenset({"266696687", "86282452253", "8656696", "2562533", "7378742833"})
-_SEPARATORS = re.compile(r"[\s\-().]")
-
-
-def is_withheld(number: str | None) -> bool:
-    """True when a calling number as sent says the caller withheld it; ``None`` (not sent) is not."""
-    if number is None:
-        return False
-    value = number.strip().lower()
-    if value in ("", "<unknown>") or any(word in value for word in _WITHHELD_WORDS):
-        return True
-    if value.startswith("+"):
-        return _SEPARATORS.sub("", value[1:]) in _WITHHELD_SENTINELS
-    return False
 
 
 def stable_digest(value: object) -> str:
