@@ -29,6 +29,8 @@ from callcenter.integrations.crypto import SecretBox
 from callcenter.integrations.service import IntegrationService
 from callcenter.realtime import Realtime
 from callcenter.settings import Settings
+from callcenter.teams import api as teams_api
+from callcenter.teams.service import TeamService
 from callcenter.telephony import api as telephony_api
 from callcenter.telephony.calls import CallService
 from callcenter.telephony.service import TelephonyService
@@ -81,6 +83,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     telephony = TelephonyService(db, clock, realtime, customers, agents)
     calls = CallService(db, clock, realtime, customers)
     console.add_part("calls", calls.console_part)
+    teams = TeamService(db, clock, realtime)
+    console.add_part("teams", teams.console_part)
+    realtime.room_providers.append(teams.rooms_for)
 
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -94,13 +99,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     app[telephony_api.TELEPHONY] = telephony
     app[telephony_api.CALLS] = calls
     app[telephony_api.INTEGRATION_AUTH] = integrations
+    app[teams_api.TEAMS] = teams
     app[REALTIME] = realtime
     app[HASHER] = hasher
     app[TEMPLATES] = make_environment()
 
     for table in (pages.routes, admin.routes, accounts_api.routes, console_api.routes, integrations_api.routes,
                   integrations_api.pages, agents_api.routes, agents_api.pages, customers_api.routes,
-                  telephony_api.routes):
+                  telephony_api.routes, teams_api.routes, teams_api.pages):
         table.add_to(app)
     if STATIC_DIR.is_dir():
         app.router.add_static("/static", STATIC_DIR, name="static")

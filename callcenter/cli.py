@@ -130,6 +130,9 @@ async def _accounts(settings: Any, db: Any) -> Any:
         async def end_sessions(self, token_hashes: Sequence[str]) -> None:
             """Sessions are deleted in the database; the server refuses them from then on."""
 
+        async def join_rooms(self, user_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
+            """Sockets join their rooms when they next connect."""
+
     hasher = PasswordHasher(settings.argon2_memory_kib, settings.argon2_time_cost)
     return AccountService(db, SystemClock(), hasher, NoSockets(), AccountPolicy())
 

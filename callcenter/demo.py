@@ -14,6 +14,7 @@ from callcenter.customers.models import CustomerDraft, OrderDraft, PhoneDraft
 from callcenter.customers.service import CustomerService
 from callcenter.db import Database
 from callcenter.errors import Conflict
+from callcenter.teams.service import TeamService
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for newcomers; demo data only
 DAY_MS = 86_400_000
@@ -50,6 +51,12 @@ DEMO_CUSTOMERS = [
     ("刘芳", "+86 135 6666 7777", "蓝海文化", "zh-Hans", "Asia/Shanghai", None, 1),
 ]
 
+# Each team's agents, then the supervisor who leads it (a member too, so they hear its messages).
+DEMO_TEAMS = {
+    "售前 Sales": ("wangfang", "zhangwei", "emma", "lina"),
+    "Support 售后": ("liuyang", "james", "maria", "sarah"),
+}
+
 DEMO_DEVICES = {"wangfang": "1001", "zhangwei": "1002", "liuyang": "1003", "emma": "1004", "james": "1005",
                 "maria": "1006"}
 
@@ -68,8 +75,20 @@ async def seed(db: Database, accounts: AccountService, clock: Clock) -> list[tup
     for username, extension in DEMO_DEVICES.items():
         with contextlib.suppress(Conflict):
             await agents.add_device(SYSTEM, users[username], DeviceKind.EXTENSION, extension, "desk phone")
+    await _teams(TeamService(db, clock, _Quiet()), users)
     await _customers(db, clock, users)
     return logins
+
+
+async def _teams(teams: TeamService, users: dict[str, int]) -> None:
+    for name in DEMO_TEAMS:
+        with contextlib.suppress(Conflict):
+            await teams.create(SYSTEM, name)
+    ids = {team.name: team.id for team in await teams.list_teams(limit=200)}
+    for name, usernames in DEMO_TEAMS.items():
+        for username in usernames:
+            with contextlib.suppress(Conflict):
+                await teams.add_member(SYSTEM, ids[name], users[username])
 
 
 async def _customers(db: Database, clock: Clock, users: dict[str, int]) -> None:
@@ -103,4 +122,7 @@ class _Quiet:
         """Nothing is connected."""
 
     async def end_sessions(self, token_hashes: object) -> None:
+        """Nothing is connected."""
+
+    async def join_rooms(self, user_id: int, add: object = (), remove: object = ()) -> None:
         """Nothing is connected."""

@@ -18,6 +18,8 @@ from callcenter.errors import DomainError
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[User, Any], Awaitable[dict[str, Any]]]
+# Given the user of a connecting socket, the rooms a feature puts it in (e.g. its teams).
+RoomProvider = Callable[[User], Awaitable[list[str]]]
 COOKIE = "cc_session"
 
 
@@ -57,6 +59,7 @@ class Realtime:
         self.sio.on("disconnect", self._disconnect)
         self.on_connect: list[Callable[[User], Awaitable[None]]] = []
         self.on_disconnect: list[Callable[[User], Awaitable[None]]] = []
+        self.room_providers: list[RoomProvider] = []
 
     def origin_allowed(self, origin: str | None, environ: dict[str, Any]) -> bool:
         """Browsers must come from our public URL or the host they asked for (same origin)."""
@@ -102,6 +105,9 @@ class Realtime:
         await self.sio.enter_room(sid, session_room(session.token_hash))
         if user.role.at_least(Role.SUPERVISOR):
             await self.sio.enter_room(sid, "supervisors")
+        for provider in self.room_providers:
+            for room in await provider(user):
+                await self.sio.enter_room(sid, room)
         for hook in self.on_connect:
             await hook(user)
 
@@ -137,6 +143,14 @@ class Realtime:
         if self.redis_url is None and not self.sio.manager.rooms.get("/", {}).get(room):
             return  # nobody in the room on the only node: skip encoding a message no one gets
         await self.sio.emit(event, payload, room=room)
+
+    async def join_rooms(self, user_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
+        """Move a user's sockets on this node into and out of rooms (other nodes' sockets: at reconnect)."""
+        for sid, _eio in list(self.sio.manager.get_participants("/", user_room(user_id))):
+            for room in add:
+                await self.sio.enter_room(sid, room)
+            for room in remove:
+                await self.sio.leave_room(sid, room)
 
     async def end_sessions(self, token_hashes: Sequence[str]) -> None:
         """Tell and then disconnect every socket opened with these sessions."""

@@ -26,6 +26,7 @@ class RecordingNotifier:
     sent: list[Push] = field(default_factory=list)
     broadcasts: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
+    rooms: list[tuple[int, list[str], list[str]]] = field(default_factory=list)
 
     async def send(self, pushes: Sequence[Push]) -> None:
         self.sent.extend(pushes)
@@ -35,6 +36,9 @@ class RecordingNotifier:
 
     async def end_sessions(self, token_hashes: Sequence[str]) -> None:
         self.ended.extend(token_hashes)
+
+    async def join_rooms(self, user_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
+        self.rooms.append((user_id, list(add), list(remove)))
 
 
 def make_settings(tmp_path: Any, **overrides: Any) -> Settings:

@@ -36,3 +36,7 @@ class Notifier(Protocol):
     async def end_sessions(self, token_hashes: Sequence[str]) -> None:
         """Disconnect every socket opened with one of these sessions."""
         ...
+
+    async def join_rooms(self, user_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
+        """Put a user's connected sockets into ``add`` and take them out of ``remove``."""
+        ...
