@@ -3,15 +3,22 @@ import { render } from "../vendor/lit-html/lit-html.js";
 import { readBoot } from "./boot.js";
 import { initChrome } from "./chrome.js";
 import { initI18n } from "./i18n.js";
+import { recentList, ringingList } from "./calls.js";
+import { ringAlert, ringDetails, who } from "./callwords.js";
 import { installKeys, isEditable } from "./keys.js";
 import { KEYMAP } from "./keymap.js";
 import { dismissNotice, startLive } from "./live.js";
 import { Sound } from "./notify.js";
+import { createPop } from "./pop.js";
 import { REASONS, createPresence, showPresence } from "./presence.js";
+import { createRinger } from "./ring.js";
 import { createStore } from "./store.js";
 import { now, onTick, syncClock } from "./ticker.js";
+import { callCard } from "./views/callcard.js";
 import { connectionBand } from "./views/connection.js";
+import { customerPanel } from "./views/customer.js";
 import { noticeList } from "./views/notices.js";
+import { recentCalls } from "./views/recent.js";
 import { initShortcuts } from "./views/shortcuts.js";
 import { statusBar } from "./views/statusbar.js";
 import { initTabs } from "./views/tabs.js";
@@ -30,19 +37,38 @@ const store = createStore({
   pending: false,
   droppedAt: null,
   notices: [],
+  calls: {},
+  shownId: null,
+  popUi: { mode: null, busy: false, error: null, query: "", results: null, searching: false },
+  historyOpen: false,
+  notes: {},
 });
 const sound = new Sound();
+const pop = createPop({ store, draw: () => draw() });
+const ringer = createRinger({
+  sound,
+  who,
+  alert: ringAlert,
+  details: ringDetails,
+  open: (id) => {
+    pop.actions.show(id);
+    queueMicrotask(() => document.getElementById("call-heading")?.focus());
+  },
+});
 
 const channel = startLive({
   boot,
   store,
   onSnapshot: (snapshot) => {
     if (snapshot.reset && snapshot.state?.presence) showPresence(store, snapshot.state.presence, false);
+    pop.onSnapshot(snapshot);
   },
   handlers: {
     "agent:state": (data) => {
       if (data.user_id === store.get().me.id) showPresence(store, data, true);
     },
+    "call:pop": (data) => pop.onPop(data),
+    "call:update": (data) => pop.onUpdate(data),
   },
 });
 const presence = createPresence({ channel, store });
@@ -65,6 +91,7 @@ function closeReasons() {
 const actions = {
   available: () => {
     sound.unlock();
+    ringer.askPermission();
     presence.available();
   },
   away: (reason) => {
@@ -93,9 +120,14 @@ installKeys(KEYMAP, {
   escape: (key, event) => {
     if (document.querySelector("dialog[open]")) return false;
     if (store.get().reasonsOpen) return closeReasons();
+    if (pop.keys.escape()) return undefined;
     if (isEditable(event.target)) return event.target.blur();
     return false;
   },
+  pickCandidate: pop.keys.pickCandidate,
+  noCandidate: pop.keys.noCandidate,
+  newCustomer: pop.keys.newCustomer,
+  save: pop.keys.save,
 });
 
 document.addEventListener("click", (event) => {
@@ -105,6 +137,11 @@ document.addEventListener("click", (event) => {
 const bar = document.getElementById("statusbar");
 const band = document.getElementById("connection-band");
 const notices = document.getElementById("notices");
+const card = document.getElementById("call-card");
+const panel = document.getElementById("customer-panel");
+const recent = document.getElementById("recent-calls");
+// The server's empty lines stand until the first paint; lit renders these columns from then on.
+for (const node of [card, panel, recent]) node.replaceChildren();
 
 function draw() {
   const state = store.get();
@@ -113,6 +150,17 @@ function draw() {
   render(statusBar(state, { live: channel.live, now: at, sound, actions }), bar);
   render(connectionBand(state.connection), band);
   render(noticeList(state.notices, (id) => dismissNotice(store, id)), notices);
+  const shown = pop.shown();
+  const ringing = ringingList(state.calls);
+  const others = ringing.filter((entry) => entry.id !== state.shownId);
+  const popActions = { ...pop.actions, toggleSound: actions.toggleSound };
+  render(callCard(shown, { now: now(), notes: shown ? state.notes[shown.id] : null, others, sound, actions: popActions }), card);
+  render(customerPanel(shown, {
+    now: now(), me: state.me, ui: state.popUi, history: pop.history(shown), historyOpen: state.historyOpen,
+    actions: popActions,
+  }), panel);
+  render(recentCalls(recentList(state.calls), { now: now(), shownId: state.shownId, open: pop.actions.show }), recent);
+  ringer.sync(ringing);
 }
 
 store.subscribe(draw);

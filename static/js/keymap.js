@@ -9,6 +9,10 @@ const digits = Array.from({ length: 9 }, (_, i) => [
   { code: `Digit${i + 1}`, digit: i + 1 },
   { code: `Numpad${i + 1}`, digit: i + 1 },
 ]).flat();
+const zero = [
+  { code: "Digit0", digit: 0 },
+  { code: "Numpad0", digit: 0 },
+];
 
 export const KEYMAP = [
   {
@@ -31,6 +35,37 @@ export const KEYMAP = [
     caps: ["1–9"],
     label: "keys.pick_reason",
     when: "keys.when.reasons_open",
+  },
+  {
+    action: "pickCandidate",
+    keys: digits,
+    caps: ["1–9"],
+    label: "keys.pick_candidate",
+    when: "keys.when.candidates",
+  },
+  {
+    action: "noCandidate",
+    keys: zero,
+    caps: ["0"],
+    label: "keys.no_candidate",
+    when: "keys.when.candidates",
+  },
+  {
+    action: "newCustomer",
+    keys: [{ code: "KeyN" }],
+    caps: ["N"],
+    label: "keys.new_customer",
+    when: "keys.when.unknown_caller",
+  },
+  {
+    action: "save",
+    keys: [
+      { code: "Enter", ctrl: true },
+      { code: "NumpadEnter", ctrl: true },
+    ],
+    caps: ["Ctrl+Enter"],
+    label: "keys.save",
+    when: "keys.when.form",
   },
   {
     action: "shortcuts",

@@ -27,7 +27,11 @@ function matches(key, event) {
   return event.code === key.code && ctrl === Boolean(key.ctrl) && event.shiftKey === Boolean(key.shift);
 }
 
-/** Listen for the keymap's keys; `handlers[action](key, event)` returns false when it did nothing. */
+/** Listen for the keymap's keys; `handlers[action](key, event)` returns false when it did nothing.
+ *
+ * One key can mean several things in different moments (1–9 picks an away reason or a caller):
+ * the bindings are tried in keymap order until a handler takes the key.
+ */
 export function installKeys(keymap, handlers) {
   document.addEventListener("keydown", (event) => {
     // 229: the key went to an input method editor (pinyin), not to us.
@@ -40,7 +44,8 @@ export function installKeys(keymap, handlers) {
       // A modal dialog owns the keyboard; it closes itself on Esc.
       if (document.querySelector("dialog[open]") && binding.action !== "escape") return;
       const handler = handlers[binding.action];
-      if (handler && handler(key, event) !== false) event.preventDefault();
+      if (!handler || handler(key, event) === false) continue;
+      event.preventDefault();
       return;
     }
   });

@@ -26,6 +26,7 @@ export class Sound {
   constructor() {
     this.enabled = localStorage.getItem(SOUND_KEY) !== "off";
     this.context = null;
+    this.tone = null;
   }
 
   /** Flip the switch from a click, which is also the gesture browsers require before audio. */
@@ -33,6 +34,7 @@ export class Sound {
     this.enabled = !this.enabled;
     localStorage.setItem(SOUND_KEY, this.enabled ? "on" : "off");
     if (this.enabled) this.unlock();
+    else this.silence();
     return this.enabled;
   }
 
@@ -45,6 +47,67 @@ export class Sound {
   /** True when the browser still blocks sound until the next click. */
   get blocked() {
     return this.enabled && (!this.context || this.context.state !== "running");
+  }
+
+  /** Start the ring tone, looping until `silence()`; false when sound is off or still blocked.
+   *
+   * Two tones (440 + 480 Hz) switched on and off by a slow square wave, all inside the audio
+   * graph: no timer drives the cadence, so a throttled background tab rings just the same.
+   */
+  ring() {
+    if (!this.enabled) return false;
+    if (!this.tone) {
+      try {
+        this.context ??= new AudioContext();
+        if (this.context.state === "suspended") this.context.resume().catch(() => {});
+        this.tone = this.toneGraph();
+      } catch {
+        return false;
+      }
+    }
+    return !this.blocked;
+  }
+
+  toneGraph() {
+    const ctx = this.context;
+    const volume = ctx.createGain();
+    volume.gain.value = 0;
+    // gain = 0.06 + 0.06 × square(0.5 Hz): one second on, one second off.
+    const bias = ctx.createConstantSource();
+    bias.offset.value = 0.06;
+    const cadence = ctx.createOscillator();
+    cadence.type = "square";
+    cadence.frequency.value = 0.5;
+    const depth = ctx.createGain();
+    depth.gain.value = 0.06;
+    cadence.connect(depth).connect(volume.gain);
+    bias.connect(volume.gain);
+    const tones = [440, 480].map((frequency) => {
+      const oscillator = ctx.createOscillator();
+      oscillator.frequency.value = frequency;
+      oscillator.connect(volume);
+      return oscillator;
+    });
+    volume.connect(ctx.destination);
+    const sources = [bias, cadence, ...tones];
+    for (const source of sources) source.start();
+    return { sources, volume };
+  }
+
+  /** Stop the ring tone. */
+  silence() {
+    if (!this.tone) return;
+    for (const source of this.tone.sources) {
+      source.stop();
+      source.disconnect();
+    }
+    this.tone.volume.disconnect();
+    this.tone = null;
+  }
+
+  /** True while the ring tone plays (or would, once the browser allows sound). */
+  get ringing() {
+    return Boolean(this.tone);
   }
 
   /** A short two-note tone (no audio file to fetch). */

@@ -40,6 +40,17 @@ USERS = {
     "linguist": ("agent", "Lin Linguist"),
     "keys": ("agent", "Kim Keys"),
     "wanderer": ("agent", "Wang Wanderer"),
+    # The screen pop (test_pop.py): one agent per test, so pops of one test never reach another.
+    "ringer": ("agent", "Rita Ringer"),
+    "newcaller": ("agent", "Nick Newcaller"),
+    "chooser": ("agent", "Chen Chooser"),
+    "talker": ("agent", "Tao Talker"),
+    "reloader": ("agent", "Rui Reloader"),
+    "guard": ("agent", "Gus Guard"),
+    "polyglot": ("agent", "Pam Polyglot"),
+    "finder": ("agent", "Fay Finder"),
+    "auditor-en": ("agent", "Aud Auditor"),
+    "auditor-zh-Hans": ("agent", "Ai Auditor"),
     "super": ("supervisor", "Sam Supervisor"),
     "admin": ("admin", "Ada Admin"),
 }
@@ -85,10 +96,11 @@ class Server:
             "CALLCENTER_LOG_LEVEL": "WARNING",
         }
 
-    def cli(self, *args: str) -> None:
+    def cli(self, *args: str) -> str:
         command = [str(Path(sys.executable).parent / "callcenter"), *args]
         done = subprocess.run(command, env=self.env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, f"{' '.join(args)}: {done.stdout}{done.stderr}"
+        return done.stdout
 
     def start(self) -> None:
         log = (self.root / "server.log").open("ab")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import re
+import urllib.error
+import urllib.parse
+import urllib.request
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -94,3 +98,101 @@ def screenshot(page: Any, test: str, locale: str, theme: str) -> Path:
 def horizontal_overflow(page: Any) -> int:
     """How many pixels the page is wider than the viewport (0: no horizontal scroll)."""
     return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+class Api:
+    """A signed-in HTTP client beside the browser, for setting up data as a user would through the API."""
+
+    def __init__(self, base_url: str, username: str) -> None:
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        page = self.opener.open(f"{base_url}/login").read().decode()
+        token = re.search(r'name="_csrf" value="([^"]+)"', page)
+        assert token is not None
+        form = urllib.parse.urlencode(
+            {"username": username, "password": PASSWORD, "next": "/", "_csrf": token.group(1)}
+        ).encode()
+        self.opener.open(urllib.request.Request(f"{base_url}/login", data=form, headers={"Origin": base_url}))
+        console = self.opener.open(f"{base_url}/").read().decode()
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', console)
+        assert csrf is not None, f"{username} could not sign in"
+        self.csrf = csrf.group(1)
+
+    def call(self, method: str, path: str, body: Any = None, expect: tuple[int, ...] = (200, 201)) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Accept": "application/json", "Origin": self.base_url, "X-CSRF-Token": self.csrf,
+                   "Content-Type": "application/json"}
+        request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method, headers=headers)
+        try:
+            with self.opener.open(request) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        assert status in expect, f"{method} {path}: {status} {raw[:500]!r}"
+        return json.loads(raw) if raw else None
+
+    def get(self, path: str) -> Any:
+        return self.call("GET", path)
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.call("POST", path, body)
+
+
+def post_call_event(base_url: str, token: str, event: dict[str, Any]) -> dict[str, Any]:
+    """POST one generic call event as a PBX would, with the integration's bearer token."""
+    request = urllib.request.Request(
+        f"{base_url}/api/telephony/events", data=json.dumps(event).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer
+
+
+# Installed before the page's own scripts: records desktop notifications and the ring tone, grants
+# notification permission, and reports the page as unfocused so that a ring notifies.
+RING_STUBS = """
+(() => {
+  window.__notifications = [];
+  class FakeNotification {
+    constructor(title, options = {}) {
+      this.title = title;
+      this.body = options.body;
+      this.tag = options.tag;
+      this.closed = false;
+      window.__notifications.push(this);
+    }
+    close() { this.closed = true; }
+    static get permission() { return "granted"; }
+    static requestPermission() { return Promise.resolve("granted"); }
+  }
+  window.Notification = FakeNotification;
+  Document.prototype.hasFocus = () => false;
+
+  window.__audio = { started: 0, stopped: 0, contexts: 0 };
+  const param = () => ({ value: 0, setValueAtTime() {}, exponentialRampToValueAtTime() {},
+                         linearRampToValueAtTime() {} });
+  const node = (extra = {}) => ({ connect(target) { return target; }, disconnect() {}, ...extra });
+  const source = (extra = {}) => node({
+    start() { window.__audio.started += 1; },
+    stop() { window.__audio.stopped += 1; },
+    ...extra,
+  });
+  class FakeAudioContext {
+    constructor() { window.__audio.contexts += 1; this.state = "running"; this.currentTime = 0;
+                    this.destination = node(); }
+    resume() { this.state = "running"; return Promise.resolve(); }
+    createOscillator() { return source({ frequency: param(), type: "sine" }); }
+    createConstantSource() { return source({ offset: param() }); }
+    createGain() { return node({ gain: param() }); }
+  }
+  window.AudioContext = FakeAudioContext;
+})();
+"""
+
+
+def tone_playing(page: Any) -> bool:
+    """True while the ring tone's sources run (started more than stopped), per the stubs."""
+    audio = page.evaluate("window.__audio")
+    return bool(audio["started"] > audio["stopped"])
