@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     create = sub.add_parser("create-user", help="add a user")
     create.add_argument("--username", required=True)
-    create.add_argument("--password", required=True)
+    create.add_argument("--password", required=True, help="the password, or - to read it from standard input")
     create.add_argument("--role", choices=["agent", "supervisor", "admin"], required=True)
     create.add_argument("--display-name")
     create.add_argument("--locale", choices=["en", "zh-Hans"])
@@ -56,9 +56,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_integration_parser(sub)
 
     args = parser.parse_args(argv)
+    from pydantic import ValidationError
+
     from callcenter.settings import Settings
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as err:
+        problems = "; ".join(f"CALLCENTER_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in err.errors())
+        print(f"callcenter: bad setting: {problems}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "serve":
@@ -144,7 +151,8 @@ async def _create_user(settings: Any, args: argparse.Namespace) -> int:
     db = await _open(settings)
     try:
         accounts = await _accounts(settings, db)
-        user = await accounts.create_user(SYSTEM, args.username, args.password, Role(args.role),
+        password = sys.stdin.readline().rstrip("\n") if args.password == "-" else args.password  # noqa: S105
+        user = await accounts.create_user(SYSTEM, args.username, password, Role(args.role),
                                           args.display_name, args.locale)
     except DomainError as err:
         detail = "; ".join(f"{f.loc[-1]}: {f.msg}" for f in err.fields)

@@ -15,7 +15,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         "sqlite:///var/callcenter.db",
-        description="sqlite:///relative/path, sqlite:////absolute/path or postgresql://…",
+        pattern=r"^sqlite:///",
+        description="sqlite:///relative/path or sqlite:////absolute/path (PostgreSQL arrives with scale-out)",
     )
     redis_url: str | None = Field(None, description="Redis URL for Socket.IO between several nodes")
     host: str = "127.0.0.1"

@@ -171,8 +171,11 @@ PUNCTUATION = re.compile(r"[\s\-.()/]")
 
 
 def unwrap_caller_id(raw: str) -> str:
-    """Strip quotes and angle brackets, and reduce a SIP URI to its user part."""
-    text = raw.strip().strip("\"'<>").strip()
+    """Strip a display name, quotes and angle brackets, and reduce a SIP URI to its user part."""
+    text = raw.strip()
+    if "<" in text and text.endswith(">"):
+        text = text[text.rindex("<") + 1:]  # "Name" <sip:123@host> names the number in brackets
+    text = text.strip("\"'<>").strip()
     scheme, sep, rest = text.partition(":")
     if sep and scheme.lower() in ("sip", "sips"):
         text = rest.partition("@")[0].partition(";")[0]

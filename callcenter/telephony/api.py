@@ -9,6 +9,7 @@ from aiohttp import web
 
 from callcenter.customers.phones import normalize
 from callcenter.errors import FieldError, Invalid, Unauthorized
+from callcenter.integrations.crypto import SecretUnreadable
 from callcenter.integrations.models import Integration, IntegrationKind
 from callcenter.schemas import Page
 from callcenter.telephony import twilio, zammad
@@ -134,9 +135,16 @@ async def _twilio(request: web.Request) -> tuple[Integration, dict[str, str]] | 
     url = request.app[SETTINGS].public_url.rstrip("/") + request.path_qs
     signature = request.headers.get(twilio.SIGNATURE_HEADER, "")
     auth = request.app[INTEGRATION_AUTH]
-    if integration is None or not twilio.valid_signature(auth.twilio_auth_token(integration), url, params, signature):
+    try:
+        token = auth.twilio_auth_token(integration) if integration is not None else None
+    except SecretUnreadable:
+        log.error("Twilio integration %s: the auth token cannot be decrypted; was CALLCENTER_SECRET_KEY changed?",
+                  integration.id if integration else None)
+        token = None
+    if token is None or not twilio.valid_signature(token, url, params, signature):
         log.warning("refused a Twilio request with a bad signature from %s", client_ip(request))
         return web.Response(status=403, text="invalid signature")
+    assert integration is not None
     return integration, params
 
 
@@ -181,6 +189,36 @@ async def twilio_voice(request: web.Request) -> web.Response:
     queue = params.get("To", "main")
     return twiml(twilio.twiml_enqueue(queue, f"{base}/api/telephony/twilio/wait",
                                       f"{base}/api/telephony/twilio/dequeued"))
+
+
+@routes.route("POST", "/api/telephony/twilio/wait", policy=Policy.INTEGRATION, content_type="text/xml",
+              summary="Twilio Enqueue wait URL: what the caller hears while waiting (Twilio repeats it)")
+async def twilio_wait(request: web.Request) -> web.Response:
+    checked = await _twilio(request)
+    if isinstance(checked, web.Response):
+        return checked
+    _integration, _params = checked
+    # Agents take callers from the Twilio queue with their browser phones (<Dial><Queue>); the
+    # caller hears a short message and a pause, and Twilio asks again.
+    return twiml(twilio.twiml_hold_message(WAIT_MESSAGE, language="en-US", pause_s=15))
+
+
+@routes.route("POST", "/api/telephony/twilio/dequeued", policy=Policy.INTEGRATION, content_type="text/xml",
+              summary="Twilio Enqueue action URL: the caller left the queue (bridged, hung up or failed)")
+async def twilio_dequeued(request: web.Request) -> web.Response:
+    checked = await _twilio(request)
+    if isinstance(checked, web.Response):
+        return checked
+    _integration, params = checked
+    result = params.get("QueueResult", "")
+    if result in ("hangup", "error", "system-error") and params.get("CallSid"):
+        # The caller left while waiting: the status callback that follows records the end, and
+        # the answer ends the TwiML run so nothing more plays.
+        log.info("twilio call %s left the queue: %s", params["CallSid"], result)
+    return twiml(twilio.twiml_empty())
+
+
+WAIT_MESSAGE = "Thank you for calling. All our agents are busy; please stay on the line."
 
 
 @routes.route("GET", "/api/calls", policy=Policy.SUPERVISOR, query=CallQuery, response=Page[CallOut],

@@ -55,6 +55,14 @@ def twiml_say_hangup(text: str, *, voice: str | None = None, language: str | Non
     return _render(root)
 
 
+def twiml_hold_message(text: str, *, language: str | None = None, pause_s: int = 10) -> str:
+    """What a queued caller hears: a message, then a pause (a wait URL's answer; Twilio repeats it)."""
+    root = Element("Response")
+    _add(root, "Say", text, language=language)
+    _add(root, "Pause", length=pause_s)
+    return _render(root)
+
+
 def twiml_enqueue(name: str, wait_url: str, action_url: str) -> str:
     """Put the caller in Twilio queue ``name``; ``wait_url`` plays meanwhile, ``action_url`` hears the outcome."""
     root = Element("Response")

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from callcenter.web import i18n
 from callcenter.web.http import session_of
-from callcenter.web.keys import CLOCK, TEMPLATES
+from callcenter.web.keys import CLOCK, SETTINGS, TEMPLATES
 from callcenter.web.security import LOGIN_CSRF_COOKIE
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -75,5 +75,6 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
     )
     response = web.Response(text=html, status=status, content_type="text/html")
     if login_token is not None:
-        response.set_cookie(LOGIN_CSRF_COOKIE, login_token, httponly=True, samesite="Strict", path="/")
+        response.set_cookie(LOGIN_CSRF_COOKIE, login_token, httponly=True, samesite="Strict", path="/",
+                            secure=request.app[SETTINGS].cookie_secure)
     return response

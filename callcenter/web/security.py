@@ -91,8 +91,9 @@ def origin_allowed(request: web.Request, origin: str | None) -> bool:
     return origin.rstrip("/") in allowed
 
 
-def _refuse(request: web.Request, status: int, code: str, message: str) -> web.StreamResponse:
-    if _is_api(request) or request.headers.get("Accept", "").startswith("application/json"):
+def _refuse(request: web.Request, status: int, code: str, message: str, page: bool = False) -> web.StreamResponse:
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if wants_json or (_is_api(request) and not page):
         return web.json_response(error_body(code, message), status=status)
     if status == 401:
         raise web.HTTPSeeOther(f"/login?next={request.rel_url}")
@@ -124,10 +125,11 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[SESSION_KEY] = session
     needed = spec.policy.role
     if needed is not None:
+        page = spec.content_type == "text/html" and request.method in SAFE_METHODS
         if session is None:
-            return _refuse(request, 401, "unauthorized", "login required")
+            return _refuse(request, 401, "unauthorized", "login required", page)
         if not session.user.role.at_least(needed):
-            return _refuse(request, 403, "forbidden", f"needs the {needed.value} role")
+            return _refuse(request, 403, "forbidden", f"needs the {needed.value} role", page)
     if request.method not in SAFE_METHODS:
         if spec.form:
             form = await request.post()

@@ -179,3 +179,23 @@ async def test_quick_create_from_the_new_caller_card(client: Client) -> None:
     assert body["customer"]["name"] == "陈静" and body["call"]["customer_id"] == body["customer"]["id"]
     assert body["customer"]["phones"][0]["e164"] == "+8613812345678"
     assert body["match"]["kind"] == "created"
+
+
+async def test_twilio_wait_and_dequeued_answer_twiml(client: Client) -> None:
+    await integration(client, IntegrationKind.TWILIO)
+    params = {"CallSid": "CA" + "c" * 32, "AccountSid": ACCOUNT, "QueueSid": "QU" + "1" * 32,
+              "QueuePosition": "1", "QueueTime": "12", "AvgQueueTime": "10", "CurrentQueueSize": "1"}
+    body, headers = signed("/api/telephony/twilio/wait", params)
+    wait = await client.post("/api/telephony/twilio/wait", data=body, headers=headers)
+    assert wait.status == 200 and "<Say" in await wait.text() and "<Pause" in await wait.text()
+    left = {**params, "QueueResult": "hangup"}
+    body, headers = signed("/api/telephony/twilio/dequeued", left)
+    done = await client.post("/api/telephony/twilio/dequeued", data=body, headers=headers)
+    assert done.status == 200 and "<Response" in await done.text()
+    body, headers = signed("/api/telephony/twilio/wait", params, token="e" * 32)
+    assert (await client.post("/api/telephony/twilio/wait", data=body, headers=headers)).status == 403
+
+
+async def test_api_reference_page_sends_a_browser_to_login(client: Client) -> None:
+    response = await client.get("/api/docs", allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"].startswith("/login")
