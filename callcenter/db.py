@@ -216,10 +216,10 @@ class Database:
         return result
 
     async def run_read(self, body: Callable[[Conn], Awaitable[T]]) -> T:
-        """Run a read-only body on committed data in one hop (see ``run_write``)."""
+        """Run a read-only body in one hop, as one consistent snapshot of committed data (see ``run_write``)."""
         if self._reader is None:
             raise RuntimeError("database is not connected")
-        result: T = await self._reader.on_thread(_drive_direct, body)
+        result: T = await self._reader.on_thread(_read_snapshot, body)
         return result
 
     async def _commit(self, writer: SqliteConn, batch: asyncio.Future[None]) -> None:
@@ -330,6 +330,15 @@ def _drive(awaitable: Awaitable[T]) -> T:
 
 def _drive_direct(raw: sqlite3.Connection, body: Callable[[Conn], Awaitable[T]]) -> T:
     return _drive(body(DirectConn(raw)))
+
+
+def _read_snapshot(raw: sqlite3.Connection, body: Callable[[Conn], Awaitable[T]]) -> T:
+    # One read transaction: every statement of the body sees the same committed state.
+    raw.execute("BEGIN")
+    try:
+        return _drive_direct(raw, body)
+    finally:
+        raw.execute("COMMIT")
 
 
 def _open_savepoint(raw: sqlite3.Connection, begin: bool) -> None:

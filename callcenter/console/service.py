@@ -52,17 +52,7 @@ class ConsoleService:
         ``reset`` is true when the client is too far behind (or new): it must replace its whole
         store with ``state`` and then apply ``pushes``.
         """
-        async with self.db.read() as conn:
-            seq = await store.current_seq(conn, user.id)
-            state = {name: await part(conn, user) for name, part in self.parts.items()}
-            pushes: list[Push] = []
-            reset = since is None or since > seq
-            if not reset and since is not None and since < seq:
-                oldest = await store.oldest_seq(conn, user.id)
-                if oldest is None or oldest > since + 1 or seq - since > REPLAY_LIMIT:
-                    reset = True
-                else:
-                    pushes = await store.list_pushes_after(conn, user.id, since, REPLAY_LIMIT)
+        seq, state, reset, pushes = await self.db.run_read(lambda conn: self._read(conn, user, since))
         return {
             "server_now": self.clock.now_ms(),
             "seq": seq,
@@ -70,6 +60,21 @@ class ConsoleService:
             "state": state,
             "pushes": [{"event": p.event, "data": p.wire()} for p in pushes],
         }
+
+    async def _read(self, conn: Conn, user: User, since: int | None) -> tuple[int, dict[str, Any], bool, list[Push]]:
+        # One read transaction, so the state and the sequence number describe the same moment:
+        # a push numbered after ``seq`` changes the state only after what the client got here.
+        seq = await store.current_seq(conn, user.id)
+        state = {name: await part(conn, user) for name, part in self.parts.items()}
+        pushes: list[Push] = []
+        reset = since is None or since > seq
+        if not reset and since is not None and since < seq:
+            oldest = await store.oldest_seq(conn, user.id)
+            if oldest is None or oldest > since + 1 or seq - since > REPLAY_LIMIT:
+                reset = True
+            else:
+                pushes = await store.list_pushes_after(conn, user.id, since, REPLAY_LIMIT)
+        return seq, state, reset, pushes
 
     async def prune(self, now: int) -> int:
         """Forget pushes past the replay window."""

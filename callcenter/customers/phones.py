@@ -187,3 +187,13 @@ def format_display(e164: str, extension: str | None, home_region: str | None) ->
     home = bool(home_region) and pn.region_code_for_number(number) == (home_region or "").upper()
     style = pn.PhoneNumberFormat.NATIONAL if home else pn.PhoneNumberFormat.INTERNATIONAL
     return str(pn.format_number(number, style))
+
+
+@functools.lru_cache(maxsize=4096)
+def region_of(e164: str) -> str | None:
+    """The ISO region a number belongs to (``+44 20…`` → ``GB``), or None when it has none."""
+    try:
+        region = pn.region_code_for_number(pn.parse(e164, None))
+    except pn.NumberParseException:
+        return None
+    return str(region) if region and region != "ZZ" else None

@@ -23,6 +23,7 @@ from callcenter.telephony.schemas import (
     CallNotesIn,
     CallOut,
     CallQuery,
+    CustomerCallsOut,
     EventAck,
     GenericEventIn,
     ZammadAnswer,
@@ -231,6 +232,13 @@ async def list_calls(request: web.Request) -> web.Response:
     more = len(items) > query.limit
     page = items[: query.limit]
     return json_response({"items": page, "next_cursor": str(page[-1]["id"]) if more else None})
+
+
+@routes.route("GET", "/api/customers/{id}/calls", policy=Policy.AGENT, response=CustomerCallsOut,
+              summary="A customer's calls, newest first, with the agents' notes")
+async def customer_calls(request: web.Request) -> web.Response:
+    items = await request.app[CALLS].customer_calls(path_int(request, "id"))
+    return json_response(CustomerCallsOut(items=items))
 
 
 @routes.route("GET", "/api/calls/{id}", policy=Policy.AGENT, response=CallOut,

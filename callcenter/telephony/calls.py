@@ -28,6 +28,10 @@ class CustomerCards(Protocol):
         """Profile cards, in the order asked."""
         ...
 
+    async def cards_in(self, conn: Conn, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Profile cards, on a connection the caller holds."""
+        ...
+
     async def quick_create(self, actor: Actor, name: str, phone_raw: str, region: str | None,
                            language: str | None = None, company: str | None = None) -> Any:
         """Create a customer with one number; returns it (with an ``id``)."""
@@ -48,6 +52,7 @@ def call_row_view(row: Row, *, full_number: bool) -> dict[str, Any]:
         "cause": row["cause"], "ivr": row["ivr"], "language": row["language"], "voicemail": bool(row["voicemail"]),
         "notes": row["notes"], "disposition": row["disposition"], "parent_external_id": row["parent_external_id"],
         "number_masked": pops.masked_number(match, row["customer_number"]),
+        "customer_name": row["customer_name"],
     }
     if full_number:
         view["number"] = row["customer_number"]
@@ -90,6 +95,20 @@ class CallService:
             rows = await store.list_calls(conn, after_id=after_id, limit=limit, states=states, agent_id=agent_id,
                                           customer_id=customer_id, since=since)
         return [call_row_view(r, full_number=False) for r in rows]
+
+    async def _pop_of(self, conn: Conn, row: Row) -> dict[str, Any]:
+        match = pops.match_view(row["match"])
+        ids = [row["customer_id"]] if row["customer_id"] else match["candidates"][:9]
+        cards = await self.customers.cards_in(conn, ids) if ids else []
+        history: list[dict[str, Any]] = []
+        if row["customer_id"]:
+            earlier = await store.list_customer_calls(conn, row["customer_id"], pops.HISTORY + 1)
+            history = [pops.history_item(r) for r in earlier if r["id"] != row["id"]][: pops.HISTORY]
+        leg = None
+        if row["parent_external_id"]:
+            parent = await store.get_call_by_external(conn, row["provider"], row["parent_external_id"])
+            leg = pops.history_item(parent) if parent else None
+        return pops.pop_payload(call_row_view(row, full_number=True), match, cards, history, leg, self.clock.now_ms())
 
     async def customer_calls(self, customer_id: int, limit: int = 50) -> list[dict[str, Any]]:
         """A customer's calls, newest first (the customer page and history)."""
@@ -153,10 +172,6 @@ class CallService:
         live = []
         for row in rows:
             if row["state"] in LIVE_STATES:
-                match = pops.match_view(row["match"])
-                ids = [row["customer_id"]] if row["customer_id"] else match["candidates"][:9]
                 # A reload while ringing repaints the card from this, so it is the pop's shape.
-                cards = await self.customers.cards(ids) if ids else []
-                live.append(pops.pop_payload(call_row_view(row, full_number=True), match, cards, [], None,
-                                             self.clock.now_ms()))
+                live.append(await self._pop_of(conn, row))
         return {"recent": recent, "live": live}

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from callcenter.customers.models import CallerMatch, MatchKind
-from callcenter.customers.phones import format_national, mask
+from callcenter.customers.phones import format_national, mask, region_of
 from callcenter.db import Row
 from callcenter.telephony.models import CallRecord
 
@@ -22,6 +22,7 @@ def match_json(match: CallerMatch) -> str:
     e164 = match.e164
     return json.dumps({"kind": match.kind.value, "candidates": list(match.candidates),
                        "region_used": match.region_used, "e164": e164,
+                       "region": region_of(e164) if e164 else None,
                        "display": format_national(e164) if e164 else None,
                        "masked": mask(e164) if e164 else None}, ensure_ascii=False)
 

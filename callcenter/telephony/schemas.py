@@ -134,3 +134,9 @@ class CallCustomerOut(BaseModel):
     call: dict[str, Any]
     customer: dict[str, Any]
     match: dict[str, Any]
+
+
+class CustomerCallsOut(BaseModel):
+    """A customer's calls, newest first."""
+
+    items: list[dict[str, Any]]

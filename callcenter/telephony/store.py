@@ -128,21 +128,23 @@ _CALL_COLS = (
     "c.id, c.provider, c.external_id, c.parent_external_id, c.direction, c.state, c.from_number, c.to_number,"
     " c.customer_number, c.customer_id, c.match, c.queue, c.agent_id, c.agent_name, c.agents_rung, c.started_at,"
     " c.ringing_at, c.answered_at, c.ended_at, c.wait_s, c.talk_s, c.hold_s, c.on_hold_since, c.cause, c.ivr,"
-    " c.language, c.voicemail, c.notes, c.disposition, c.integration_id, u.display_name AS agent_display_name"
+    " c.language, c.voicemail, c.notes, c.disposition, c.integration_id, u.display_name AS agent_display_name,"
+    " cu.name AS customer_name"
 )
+_CALL_JOINS = "LEFT JOIN users u ON u.id = c.agent_id LEFT JOIN customers cu ON cu.id = c.customer_id"
 
 
 async def get_call(conn: Conn, call_id: int) -> Row | None:
     """One call with its answering agent's name."""
     return await conn.fetchone(
-        f"SELECT {_CALL_COLS} FROM calls c LEFT JOIN users u ON u.id = c.agent_id WHERE c.id = ?", (call_id,)
+        f"SELECT {_CALL_COLS} FROM calls c {_CALL_JOINS} WHERE c.id = ?", (call_id,)
     )
 
 
 async def get_call_by_external(conn: Conn, provider: str, external_id: str) -> Row | None:
     """One call by the provider's id."""
     return await conn.fetchone(
-        f"SELECT {_CALL_COLS} FROM calls c LEFT JOIN users u ON u.id = c.agent_id"
+        f"SELECT {_CALL_COLS} FROM calls c {_CALL_JOINS}"
         " WHERE c.provider = ? AND c.external_id = ?",
         (provider, external_id),
     )
@@ -151,7 +153,7 @@ async def get_call_by_external(conn: Conn, provider: str, external_id: str) -> R
 async def list_customer_calls(conn: Conn, customer_id: int, limit: int, before: int | None = None) -> list[Row]:
     """A customer's calls, newest first."""
     return await conn.fetchall(
-        f"SELECT {_CALL_COLS} FROM calls c LEFT JOIN users u ON u.id = c.agent_id"
+        f"SELECT {_CALL_COLS} FROM calls c {_CALL_JOINS}"
         " WHERE c.customer_id = ? AND c.started_at < ? ORDER BY c.started_at DESC LIMIT ?",
         (customer_id, before if before is not None else 2**62, limit),
     )
@@ -177,7 +179,7 @@ async def list_calls(
         where.append("c.started_at >= ?")
         params.append(since)
     return await conn.fetchall(
-        f"SELECT {_CALL_COLS} FROM calls c LEFT JOIN users u ON u.id = c.agent_id WHERE {' AND '.join(where)}"
+        f"SELECT {_CALL_COLS} FROM calls c {_CALL_JOINS} WHERE {' AND '.join(where)}"
         " ORDER BY c.id LIMIT ?",
         (*params, limit),
     )
@@ -186,8 +188,8 @@ async def list_calls(
 async def list_recent_for_agent(conn: Conn, user_id: int, limit: int) -> list[Row]:
     """The calls an agent had on screen, newest first (the console's recent calls)."""
     return await conn.fetchall(
-        f"SELECT {_CALL_COLS} FROM call_pops p JOIN calls c ON c.id = p.call_id"
-        " LEFT JOIN users u ON u.id = c.agent_id WHERE p.user_id = ? ORDER BY p.popped_at DESC LIMIT ?",
+        f"SELECT {_CALL_COLS} FROM call_pops p JOIN calls c ON c.id = p.call_id {_CALL_JOINS}"
+        " WHERE p.user_id = ? ORDER BY p.popped_at DESC LIMIT ?",
         (user_id, limit),
     )
 

@@ -199,3 +199,20 @@ async def test_twilio_wait_and_dequeued_answer_twiml(client: Client) -> None:
 async def test_api_reference_page_sends_a_browser_to_login(client: Client) -> None:
     response = await client.get("/api/docs", allow_redirects=False)
     assert response.status == 303 and response.headers["Location"].startswith("/login")
+
+
+async def test_reload_while_ringing_gets_the_whole_pop_back(client: Client) -> None:
+    token = await integration(client, IntegrationKind.GENERIC)
+    await make_user(client.app[ACCOUNTS], "emma")
+    wang = await client.app[CUSTOMERS].create(SYSTEM, CustomerDraft(name="王芳", phones=(PhoneDraft("13812345678"),)))
+    headers = {"Authorization": f"Bearer {token}"}
+    for call_id, kind in (("old", "ringing"), ("old", "ended"), ("now", "ringing")):
+        await client.post("/api/telephony/events", json=event(kind, call_id, agents=["emma"]), headers=headers)
+    await login(client, "emma")
+    snapshot = await (await client.get("/api/console/snapshot")).json()
+    [live] = snapshot["state"]["calls"]["live"]
+    assert live["call"]["external_id"] == "now" and live["customer"]["id"] == wang.id
+    assert [h["state"] for h in live["history"]] == ["abandoned"]
+    assert [c["customer_name"] for c in snapshot["state"]["calls"]["recent"]] == ["王芳", "王芳"]
+    calls = await (await client.get(f"/api/customers/{wang.id}/calls")).json()
+    assert len(calls["items"]) == 2

@@ -36,7 +36,8 @@ async def test_the_pop_reaches_the_ringing_agent_only(live: Live) -> None:
     _event, pop = next((e, d) for e, d in live.received["emma"] if e == "call:pop")
     assert pop["customer"]["name"] == "王芳" and pop["customer"]["tier"] == "C"
     assert pop["match"] == {"kind": "national", "candidates": [pop["customer"]["id"]], "region_used": "CN",
-                            "e164": "+8613812345678", "display": "138 1234 5678", "masked": "+86 138 **** 5678"}
+                            "e164": "+8613812345678", "region": "CN", "display": "138 1234 5678",
+                            "masked": "+86 138 **** 5678"}
     assert pop["seq"] >= 1
     marker = await live.socket(await live.login("james"), "marker")  # a round trip after the emits
     await marker.disconnect()
