@@ -16,93 +16,33 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import aiosqlite
 
+from callcenter.dbconn import (
+    Conn,
+    DirectConn,
+    Params,
+    Row,
+    SqliteConn,
+    T,
+    close_savepoint,
+    dict_row,
+    open_savepoint,
+    read_snapshot,
+    run_batch,
+)
+
+__all__ = ["Conn", "Database", "DirectConn", "Params", "Row", "ServerLock", "SqliteConn"]
+
 log = logging.getLogger(__name__)
 
-Row = dict[str, Any]
-T = TypeVar("T")
 MAX_BATCH = 64
 MAX_BATCH_WAIT_S = 0.004
-Params = Sequence[Any]
-
-
-class Conn(Protocol):
-    """What store functions get: parameterized SQL with ``?`` placeholders, rows as dicts."""
-
-    dialect: str
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; return the number of rows it changed."""
-        ...
-
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        """Run one statement for each parameter row."""
-        ...
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        """Run a query and return every row."""
-        ...
-
-    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        """Run a query and return its first row, if any."""
-        ...
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        """Run a query and return the first column of its first row, or None."""
-        ...
-
-
-def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
-    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
-
-
-class SqliteConn:
-    """A ``Conn`` over one aiosqlite connection."""
-
-    dialect = "sqlite"
-
-    def __init__(self, raw: aiosqlite.Connection) -> None:
-        self.raw = raw
-
-    async def on_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        """Call ``fn(sqlite3_connection, *args)`` on this connection's own thread, in one hop."""
-        # aiosqlite's own queue keeps these calls in order with its other calls on this connection.
-        result: T = await self.raw._execute(fn, self.raw._conn, *args)  # type: ignore[no-untyped-call]
-        return result
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; return the number of rows it changed."""
-        cursor = await self.raw.execute(sql, tuple(params))
-        count = cursor.rowcount
-        await cursor.close()
-        return int(count)
-
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        """Run one statement for each parameter row."""
-        await self.raw.executemany(sql, [tuple(r) for r in rows])
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        """Run a query and return every row."""
-        return list(await self.raw.execute_fetchall(sql, tuple(params)))  # type: ignore[arg-type]
-
-    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        """Run a query and return its first row, if any."""
-        rows = await self.raw.execute_fetchall(sql, tuple(params))
-        for row in rows:
-            found: Row = row  # type: ignore[assignment]
-            return found
-        return None
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        """Run a query and return the first column of its first row, or None."""
-        row = await self.fetchone(sql, params)
-        return None if row is None else next(iter(row.values()))
 
 
 class Database:
@@ -133,7 +73,7 @@ class Database:
 
     async def _open(self) -> aiosqlite.Connection:
         raw = await aiosqlite.connect(self.path, isolation_level=None)
-        raw.row_factory = _dict_row  # type: ignore[assignment]
+        raw.row_factory = dict_row  # type: ignore[assignment]
         for pragma in (
             "PRAGMA journal_mode = WAL",
             "PRAGMA synchronous = NORMAL",  # durable across a process kill; see docs/STORAGE.md
@@ -189,13 +129,13 @@ class Database:
         """
         writer, batch, begin = await self._join()
         try:
-            await writer.on_thread(_open_savepoint, begin)
+            await writer.on_thread(open_savepoint, begin)
             try:
                 yield writer
             except BaseException:
-                await writer.on_thread(_close_savepoint, False)
+                await writer.on_thread(close_savepoint, False)
                 raise
-            await writer.on_thread(_close_savepoint, True)
+            await writer.on_thread(close_savepoint, True)
         finally:
             await self._leave(writer, batch)
         await asyncio.shield(batch)
@@ -209,7 +149,7 @@ class Database:
         """
         writer, batch, begin = await self._join()
         try:
-            result: T = await writer.on_thread(_run_batch, begin, body)
+            result: T = await writer.on_thread(run_batch, begin, body)
         finally:
             await self._leave(writer, batch)
         await asyncio.shield(batch)
@@ -219,7 +159,7 @@ class Database:
         """Run a read-only body in one hop, as one consistent snapshot of committed data (see ``run_write``)."""
         if self._reader is None:
             raise RuntimeError("database is not connected")
-        result: T = await self._reader.on_thread(_read_snapshot, body)
+        result: T = await self._reader.on_thread(read_snapshot, body)
         return result
 
     async def _commit(self, writer: SqliteConn, batch: asyncio.Future[None]) -> None:
@@ -278,90 +218,6 @@ class Database:
         for name in applied:
             log.info("applied migration %s", name)
         return applied
-
-
-class DirectConn:
-    """A ``Conn`` used on the database's own thread: each call runs at once, nothing is awaited."""
-
-    dialect = "sqlite"
-
-    def __init__(self, raw: sqlite3.Connection) -> None:
-        self.raw = raw
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; return the number of rows it changed."""
-        cursor = self.raw.execute(sql, tuple(params))
-        count = cursor.rowcount
-        cursor.close()
-        return int(count)
-
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        """Run one statement for each parameter row."""
-        self.raw.executemany(sql, [tuple(r) for r in rows])
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        """Run a query and return every row."""
-        return list(self.raw.execute(sql, tuple(params)).fetchall())
-
-    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        """Run a query and return its first row, if any."""
-        cursor = self.raw.execute(sql, tuple(params))
-        row: Row | None = cursor.fetchone()
-        cursor.close()
-        return row
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        """Run a query and return the first column of its first row, or None."""
-        row = await self.fetchone(sql, params)
-        return None if row is None else next(iter(row.values()))
-
-
-def _drive(awaitable: Awaitable[T]) -> T:
-    """Run a coroutine that never suspends (its awaits are DirectConn calls) to its end."""
-    coro = awaitable.__await__()
-    try:
-        coro.send(None)
-    except StopIteration as stop:
-        result: T = stop.value
-        return result
-    coro.close()
-    raise RuntimeError("a database batch awaited something other than its connection")
-
-
-def _drive_direct(raw: sqlite3.Connection, body: Callable[[Conn], Awaitable[T]]) -> T:
-    return _drive(body(DirectConn(raw)))
-
-
-def _read_snapshot(raw: sqlite3.Connection, body: Callable[[Conn], Awaitable[T]]) -> T:
-    # One read transaction: every statement of the body sees the same committed state.
-    raw.execute("BEGIN")
-    try:
-        return _drive_direct(raw, body)
-    finally:
-        raw.execute("COMMIT")
-
-
-def _open_savepoint(raw: sqlite3.Connection, begin: bool) -> None:
-    if begin:
-        raw.execute("BEGIN IMMEDIATE")
-    raw.execute("SAVEPOINT tx")
-
-
-def _close_savepoint(raw: sqlite3.Connection, keep: bool) -> None:
-    if not keep:
-        raw.execute("ROLLBACK TO tx")
-    raw.execute("RELEASE tx")
-
-
-def _run_batch(raw: sqlite3.Connection, begin: bool, body: Callable[[Conn], Awaitable[T]]) -> T:
-    _open_savepoint(raw, begin)
-    try:
-        result = _drive_direct(raw, body)
-    except BaseException:
-        _close_savepoint(raw, False)
-        raise
-    _close_savepoint(raw, True)
-    return result
 
 
 def _swallow(fut: asyncio.Future[None]) -> None:

@@ -141,7 +141,7 @@ async def run(settings: Settings, url: str, rate_per_min: float, duration_s: flo
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             started += 1
-            print(f"call {started} started", flush=True)
+            log.info("call %d started", started)
             await asyncio.sleep(rng.expovariate(rate_per_min / 60))
         await asyncio.gather(*tasks, return_exceptions=True)
     return started

@@ -11,7 +11,7 @@ from typing import Any
 LOCALES = ("en", "zh-Hans")
 PSEUDO = "pseudo"
 PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_PARAM = re.compile(r"\{(\w+)\}")
 
 
 @cache
@@ -28,8 +28,8 @@ def catalog(locale: str) -> dict[str, str]:
 
 def pseudo(message: str) -> str:
     """Mark a message so a test can tell translated text from text that skipped the catalog."""
-    parts = _PLACEHOLDER.split(message)
-    # Placeholders stay intact; only the literal text between them is accented and marked.
+    parts = _PARAM.split(message)
+    # Parameters stay intact; only the literal text between them is accented and marked.
     out = [p.translate(_ACCENTS) if i % 2 == 0 else "{" + p + "}" for i, p in enumerate(parts)]
     return PSEUDO_OPEN + "".join(out) + PSEUDO_CLOSE
 
@@ -51,7 +51,7 @@ def negotiate(accept_language: str | None, preferred: str | None = None) -> str:
 
 
 def translate(locale: str, key: str, **params: Any) -> str:
-    """Look a key up and fill its ``{name}`` placeholders; ``count`` picks ``.one``/``.other``."""
+    """Look a key up and fill its ``{name}`` parameters; ``count`` picks ``.one``/``.other``."""
     messages = catalog(locale)
     if "count" in params and f"{key}.other" in messages:
         plural = "one" if params["count"] == 1 and locale != "zh-Hans" else "other"
@@ -60,7 +60,7 @@ def translate(locale: str, key: str, **params: Any) -> str:
         message = messages[key]
     except KeyError:
         raise KeyError(f"message {key!r} is missing from the {locale} catalog") from None
-    return _PLACEHOLDER.sub(lambda m: str(params.get(m.group(1), m.group(0))), message)
+    return _PARAM.sub(lambda m: str(params.get(m.group(1), m.group(0))), message)
 
 
 def html_lang(locale: str) -> str:

@@ -62,7 +62,7 @@ def test_no_agent_is_ever_reserved_for_two_calls(skills: list[dict[str, int]], c
     router = Router(explain_limit=3)
     router.load([AgentState(i, Presence.AVAILABLE, skills=skills[i], capacity=capacities[i]) for i in range(AGENTS)],
                 QUEUES, [])
-    now, serial = T0, 0
+    now, serial, checked = T0, 0, 0
     for step in ops:
         kind = step[0]
         decisions: list[Decision] = []
@@ -94,3 +94,5 @@ def test_no_agent_is_ever_reserved_for_two_calls(skills: list[dict[str, int]], c
         else:
             decisions = router.set_presence(step[1], Presence(kind), now)
         check_invariants(router, capacities, decisions)
+        checked += 1
+    assert checked <= len(ops)  # the invariants above ran after every operation that reached the router

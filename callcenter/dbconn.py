@@ -1,0 +1,181 @@
+"""Connections to SQLite: the async ``Conn`` every store function takes, and the one-hop batch machinery.
+
+``SqliteConn`` sends each statement to aiosqlite's thread (one round trip each). ``DirectConn``
+is used on that thread itself by ``Database.run_read``/``run_write``: a whole body of store calls
+runs there at once, and its coroutine never suspends, so it costs one round trip in all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, Protocol, TypeVar
+
+import aiosqlite
+
+Row = dict[str, Any]
+T = TypeVar("T")
+Params = Sequence[Any]
+
+
+class Conn(Protocol):
+    """What store functions get: parameterized SQL with ``?`` parameter marks, rows as dicts."""
+
+    dialect: str
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each parameter row."""
+        ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query and return every row."""
+        ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a query and return its first row, if any."""
+        ...
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Run a query and return the first column of its first row, or None."""
+        ...
+
+
+def dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
+    """Rows as plain dicts, the same shape on every engine."""
+    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
+
+
+class SqliteConn:
+    """A ``Conn`` over one aiosqlite connection."""
+
+    dialect = "sqlite"
+
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self.raw = raw
+
+    async def on_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """Call ``fn(sqlite3_connection, *args)`` on this connection's own thread, in one hop."""
+        # aiosqlite's own queue keeps these calls in order with its other calls on this connection.
+        result: T = await self.raw._execute(fn, self.raw._conn, *args)  # type: ignore[no-untyped-call]
+        return result
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        cursor = await self.raw.execute(sql, tuple(params))
+        count = cursor.rowcount
+        await cursor.close()
+        return int(count)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each parameter row."""
+        await self.raw.executemany(sql, [tuple(r) for r in rows])
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query and return every row."""
+        return list(await self.raw.execute_fetchall(sql, tuple(params)))  # type: ignore[arg-type]
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a query and return its first row, if any."""
+        rows = await self.raw.execute_fetchall(sql, tuple(params))
+        for row in rows:
+            found: Row = row  # type: ignore[assignment]
+            return found
+        return None
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Run a query and return the first column of its first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+
+class DirectConn:
+    """A ``Conn`` used on the database's own thread: each call runs at once, nothing is awaited."""
+
+    dialect = "sqlite"
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+        cursor = self.raw.execute(sql, tuple(params))
+        count = cursor.rowcount
+        cursor.close()
+        return int(count)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each parameter row."""
+        self.raw.executemany(sql, [tuple(r) for r in rows])
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query and return every row."""
+        return list(self.raw.execute(sql, tuple(params)).fetchall())
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a query and return its first row, if any."""
+        cursor = self.raw.execute(sql, tuple(params))
+        row: Row | None = cursor.fetchone()
+        cursor.close()
+        return row
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Run a query and return the first column of its first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+
+def drive(awaitable: Awaitable[T]) -> T:
+    """Run a coroutine that never suspends (its awaits are DirectConn calls) to its end."""
+    coro = awaitable.__await__()
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+    coro.close()
+    raise RuntimeError("a database batch awaited something other than its connection")
+
+
+def drive_direct(raw: sqlite3.Connection, body: Callable[[Conn], Awaitable[T]]) -> T:
+    """Run a body against a DirectConn on this (the database) thread."""
+    return drive(body(DirectConn(raw)))
+
+
+def read_snapshot(raw: sqlite3.Connection, body: Callable[[Conn], Awaitable[T]]) -> T:
+    """Run a read-only body as one read transaction."""
+    # One read transaction: every statement of the body sees the same committed state.
+    raw.execute("BEGIN")
+    try:
+        return drive_direct(raw, body)
+    finally:
+        raw.execute("COMMIT")
+
+
+def open_savepoint(raw: sqlite3.Connection, begin: bool) -> None:
+    """Open the batch (when first) and this writer's savepoint."""
+    if begin:
+        raw.execute("BEGIN IMMEDIATE")
+    raw.execute("SAVEPOINT tx")
+
+
+def close_savepoint(raw: sqlite3.Connection, keep: bool) -> None:
+    """Keep or undo this writer's work, and end its savepoint."""
+    if not keep:
+        raw.execute("ROLLBACK TO tx")
+    raw.execute("RELEASE tx")
+
+
+def run_batch(raw: sqlite3.Connection, begin: bool, body: Callable[[Conn], Awaitable[T]]) -> T:
+    """A writer's whole body in one call on the database thread, inside its savepoint."""
+    open_savepoint(raw, begin)
+    try:
+        result = drive_direct(raw, body)
+    except BaseException:
+        close_savepoint(raw, False)
+        raise
+    close_savepoint(raw, True)
+    return result
