@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from http.cookies import SimpleCookie
 from typing import Any
 
+import orjson
 import socketio
 from pydantic import ValidationError
 
@@ -33,6 +34,20 @@ def session_room(token_hash: str) -> str:
     return f"session:{token_hash}"
 
 
+class FastJson:
+    """The ``json`` interface python-socketio uses, backed by orjson (a pop encodes ~7x faster)."""
+
+    @staticmethod
+    def dumps(obj: Any, **_options: Any) -> str:
+        """Compact JSON text; orjson never escapes non-ASCII, which WebSocket text frames carry fine."""
+        return orjson.dumps(obj).decode()
+
+    @staticmethod
+    def loads(text: str | bytes, **_options: Any) -> Any:
+        """Parse JSON text."""
+        return orjson.loads(text)
+
+
 class JsonPacket(socketio.packet.Packet):  # type: ignore[misc]
     """Packets of plain JSON: our events never carry bytes, so the per-emit walk looking for them is skipped."""
 
@@ -51,6 +66,7 @@ class Realtime:
             cors_allowed_origins=self.origin_allowed,
             client_manager=manager,
             serializer=JsonPacket,
+            json=FastJson,
             logger=False,
             engineio_logger=False,
         )

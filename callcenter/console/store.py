@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import orjson
 
 from callcenter.console.models import Push
 from callcenter.db import Conn
@@ -22,7 +22,7 @@ async def insert_push(conn: Conn, push: Push) -> None:
     """Store a push so it can be replayed."""
     await conn.execute(
         "INSERT INTO pushes (user_id, seq, event, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-        (push.user_id, push.seq, push.event, json.dumps(push.payload, ensure_ascii=False), push.at),
+        (push.user_id, push.seq, push.event, orjson.dumps(push.payload).decode(), push.at),
     )
 
 
@@ -38,7 +38,7 @@ async def list_pushes_after(conn: Conn, user_id: int, since: int, limit: int) ->
         " ORDER BY seq LIMIT ?",
         (user_id, since, limit),
     )
-    return [Push(r["user_id"], r["seq"], r["event"], json.loads(r["payload"]), r["created_at"]) for r in rows]
+    return [Push(r["user_id"], r["seq"], r["event"], orjson.loads(r["payload"]), r["created_at"]) for r in rows]
 
 
 async def oldest_seq(conn: Conn, user_id: int) -> int | None:

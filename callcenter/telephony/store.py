@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any
+
+import orjson
 
 from callcenter.db import Conn, Row
 from callcenter.telephony.models import CallEvent, CallRecord, Direction, EventKind, Provider
@@ -18,12 +19,12 @@ def event_to_json(event: CallEvent) -> str:
     # Built by hand: dataclasses.asdict deep-copies every value and was the ingest path's top cost.
     data = {name: getattr(event, name) for name in _EVENT_FIELDS}
     data["agents"] = list(event.agents)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(data).decode()
 
 
 def event_from_json(text: str) -> CallEvent:
     """Rebuild a stored event."""
-    data = json.loads(text)
+    data = orjson.loads(text)
     data["provider"] = Provider(data["provider"])
     data["kind"] = EventKind(data["kind"])
     data["direction"] = Direction(data["direction"]) if data["direction"] else None
@@ -38,7 +39,7 @@ async def insert_event(conn: Conn, event: CallEvent, integration_id: int | None,
         "INSERT INTO call_events (provider, integration_id, call_id, dedup_key, kind, at_ms, received_at, event, raw)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, dedup_key) DO NOTHING RETURNING id",
         (event.provider.value, integration_id, event.call_id, event.dedup_key, event.kind.value, event.at_ms, now,
-         event_to_json(event), json.dumps(dict(event.raw), ensure_ascii=False, default=str)),
+         event_to_json(event), orjson.dumps(dict(event.raw), default=str).decode()),
     )
     return row is not None
 
