@@ -37,6 +37,16 @@ class World:
     numbers: list[str]
     agents: list[str]
     region: str
+    db: Database | None = None
+
+    async def available(self) -> list[str]:
+        """Agents who are Available now (ringing them makes a newcomer's console pop); else everyone."""
+        if self.db is None:
+            return self.agents
+        rows = await self.db.fetchall(
+            "SELECT u.username FROM agent_presence p JOIN users u ON u.id = p.user_id"
+            " WHERE p.presence = 'available' AND u.role = 'agent' AND NOT u.disabled ORDER BY u.id")
+        return [r["username"] for r in rows] or self.agents
 
 
 async def prepare(settings: Settings) -> World:
@@ -56,9 +66,10 @@ async def prepare(settings: Settings) -> World:
         numbers = [r["e164"] for r in await db.fetchall("SELECT e164 FROM customer_phones ORDER BY customer_id")]
         agents = [r["username"] for r in await db.fetchall(
             "SELECT username FROM users WHERE role = 'agent' AND NOT disabled ORDER BY id")]
-    finally:
+    except BaseException:
         await db.close()
-    return World(token, numbers, agents, settings.default_region)
+        raise
+    return World(token, numbers, agents, settings.default_region, db)
 
 
 def caller(world: World, rng: random.Random) -> str:
@@ -80,7 +91,8 @@ async def lifecycle(http: aiohttp.ClientSession, url: str, world: World, rng: ra
     """One call from ringing to its end, at a human pace divided by ``speed``."""
     headers = {"Authorization": f"Bearer {world.token}"}
     call_id = f"sim-{rng.getrandbits(48):012x}-{n}"
-    agents = rng.sample(world.agents, k=min(len(world.agents), rng.choice([1, 1, 2, 3]))) if world.agents else []
+    pool = await world.available()
+    agents = rng.sample(pool, k=min(len(pool), rng.choice([1, 1, 2, 3]))) if pool else []
     base: dict[str, Any] = {"call_id": call_id, "direction": "inbound", "from": caller(world, rng),
                             "to": "+861088880000", "queue": rng.choice(QUEUES), "ivr": rng.choice(IVR)}
 
@@ -135,13 +147,17 @@ async def run(settings: Settings, url: str, rate_per_min: float, duration_s: flo
     tasks: set[asyncio.Task[None]] = set()
     loop = asyncio.get_running_loop()
     until = None if duration_s is None else loop.time() + duration_s
-    async with aiohttp.ClientSession() as http:
-        while until is None or loop.time() < until:
-            task = asyncio.create_task(lifecycle(http, url, world, rng, started, speed))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            started += 1
-            log.info("call %d started", started)
-            await asyncio.sleep(rng.expovariate(rate_per_min / 60))
-        await asyncio.gather(*tasks, return_exceptions=True)
+    try:
+        async with aiohttp.ClientSession() as http:
+            while until is None or loop.time() < until:
+                task = asyncio.create_task(lifecycle(http, url, world, rng, started, speed))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                started += 1
+                log.info("call %d started", started)
+                await asyncio.sleep(rng.expovariate(rate_per_min / 60))
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        if world.db is not None:
+            await world.db.close()
     return started
