@@ -137,10 +137,21 @@ def decide_match(raw: str, region: str | None, candidates_by_e164: Mapping[str, 
     return CallerMatch(kind, found, region_used, reading.e164)
 
 
+@functools.lru_cache(maxsize=8192)
+def _stored(e164: str) -> Any | None:
+    """A stored E.164 number parsed once: mask, formats and region all read the same object.
+
+    Parsing costs tens of microseconds; a pop formats, masks and locates the caller's number and
+    formats the customer's numbers, so without this one call parsed the same number five times.
+    Callers must not change the returned object.
+    """
+    return _parse(e164, None)
+
+
 @functools.lru_cache(maxsize=4096)
 def mask(e164: str) -> str:
     """Number for supervisors: country code, first group and last four digits, e.g. ``+44 20 **** 0958``."""
-    number = _parse(e164, None)
+    number = _stored(e164)
     if number is None:
         digits = re.sub(r"\D", "", e164)
         if not digits:
@@ -165,7 +176,7 @@ def mask(e164: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def format_national(e164: str, extension: str | None = None) -> str:
     """The number as dialled inside its own country, e.g. ``020 7946 0958``; unparseable input unchanged."""
-    number = _parse(e164, None)
+    number = _stored(e164)
     if number is None:
         return e164
     number.extension = extension or None
@@ -180,7 +191,7 @@ def known_region(region: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def format_display(e164: str, extension: str | None, home_region: str | None) -> str:
     """How an agent reads a number: national form at home, international form for other countries."""
-    number = _parse(e164, None)
+    number = _stored(e164)
     if number is None:
         return e164
     number.extension = extension or None
@@ -192,8 +203,6 @@ def format_display(e164: str, extension: str | None, home_region: str | None) ->
 @functools.lru_cache(maxsize=4096)
 def region_of(e164: str) -> str | None:
     """The ISO region a number belongs to (``+44 20…`` → ``GB``), or None when it has none."""
-    try:
-        region = pn.region_code_for_number(pn.parse(e164, None))
-    except pn.NumberParseException:
-        return None
+    number = _stored(e164)
+    region = pn.region_code_for_number(number) if number is not None else None
     return str(region) if region and region != "ZZ" else None
