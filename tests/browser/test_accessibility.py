@@ -29,6 +29,7 @@ PAGES = {
     "admin-devices": ("/admin/devices", "admin"),
     "admin-integrations": ("/admin/integrations", "admin"),
     "admin-audit": ("/admin/audit", "admin"),
+    "admin-teams": ("/admin/teams", "admin"),
     "customers": ("/customers", "agent"),
     "api-docs": ("/api/docs", "admin"),
 }

@@ -129,7 +129,7 @@ async def test_every_page_renders_only_catalog_text_in_the_pseudo_locale(
 
     csrf = await login(client, ADMIN[0], PASSWORD)
     for path in ("/", "/supervisor", "/admin/users", "/admin/users?notice=created", "/admin/audit", "/api/docs",
-                 "/admin/devices", "/admin/integrations", "/customers"):
+                 "/admin/devices", "/admin/integrations", "/admin/teams", "/customers"):
         response = await client.get(f"{path}{'&' if '?' in path else '?'}locale=pseudo")
         assert response.status == 200, path
         pages[path] = await response.text()
