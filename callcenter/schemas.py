@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class FieldProblem(BaseModel):
@@ -41,6 +43,16 @@ class PageQuery(BaseModel):
     def after(self) -> int:
         """The keyset position the cursor stands for."""
         return int(self.cursor) if self.cursor else 0
+
+    @property
+    def fetch(self) -> int:
+        """How many rows to read: one more than a page, to tell whether another page follows."""
+        return self.limit + 1
+
+    def cut(self, found: Sequence[R], key: Callable[[R], int]) -> tuple[list[R], str | None]:
+        """The page out of ``fetch`` rows read in keyset order, and the cursor of the next page."""
+        page = list(found[: self.limit])
+        return page, str(key(page[-1])) if len(found) > self.limit else None
 
 
 class Page(BaseModel, Generic[T]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from callcenter.accounts.models import Actor, Role
+from callcenter.accounts.models import Actor
 from callcenter.accounts.schemas import (
     AuditOut,
     AuditQuery,
@@ -43,11 +43,10 @@ def actor(request: web.Request) -> Actor:
 async def list_users(request: web.Request) -> web.Response:
     query = parse_query(request, UserQuery)
     users = await request.app[ACCOUNTS].list_users(
-        after_id=query.after(), limit=query.limit + 1, role=query.role, q=query.q, disabled=query.disabled
+        after_id=query.after(), limit=query.fetch, role=query.role, q=query.q, disabled=query.disabled
     )
-    more = len(users) > query.limit
-    items = [UserOut.of(u) for u in users[: query.limit]]
-    return json_response(Page[UserOut](items=items, next_cursor=str(items[-1].id) if more else None))
+    page, cursor = query.cut(users, lambda u: u.id)
+    return json_response(Page[UserOut](items=[UserOut.of(u) for u in page], next_cursor=cursor))
 
 @routes.route("POST", "/api/users", policy=Policy.ADMIN, summary="Create a user", body=UserCreate,
               response=UserOut, status=201)
@@ -119,11 +118,9 @@ async def set_locale(request: web.Request) -> web.Response:
 async def list_audit(request: web.Request) -> web.Response:
     query = parse_query(request, AuditQuery)
     entries = await request.app[AUDIT].list(
-        before_id=int(query.cursor) if query.cursor else None, limit=query.limit + 1,
+        before_id=int(query.cursor) if query.cursor else None, limit=query.fetch,
         action=query.action, actor_id=query.actor_id,
     )
-    more = len(entries) > query.limit
-    items = [AuditOut.of(e) for e in entries[: query.limit]]
-    return json_response(Page[AuditOut](items=items, next_cursor=str(items[-1].id) if more else None))
+    page, cursor = query.cut(entries, lambda e: e.id)
+    return json_response(Page[AuditOut](items=[AuditOut.of(e) for e in page], next_cursor=cursor))
 
-ROLES = [r.value for r in Role]

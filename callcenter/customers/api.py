@@ -66,10 +66,9 @@ def _bulk_out(results: list[ItemResult]) -> BulkOut:
 async def _search(request: web.Request, query: CustomerQuery) -> tuple[list[Customer], str | None]:
     found = await request.app[CUSTOMERS].search(
         q=query.q, region=query.region, tier=query.tier, dedicated_agent_id=query.dedicated_agent_id,
-        after_id=query.after(), limit=query.limit + 1,
+        after_id=query.after(), limit=query.fetch,
     )
-    more = len(found) > query.limit
-    return found[: query.limit], str(found[query.limit - 1].id) if more else None
+    return query.cut(found, lambda c: c.id)
 
 
 @routes.route("GET", "/api/customers", policy=Policy.AGENT, query=CustomerQuery, response=Page[CustomerOut],
@@ -144,11 +143,10 @@ async def add_phone(request: web.Request) -> web.Response:
               summary="A customer's orders")
 async def list_orders(request: web.Request) -> web.Response:
     query = parse_query(request, PageQuery)
-    orders = await request.app[CUSTOMERS].list_orders(path_int(request, "id"), after_id=query.after(),
-                                                      limit=query.limit + 1)
-    more = len(orders) > query.limit
-    items = [OrderOut.of(o) for o in orders[: query.limit]]
-    return json_response(Page[OrderOut](items=items, next_cursor=str(items[-1].id) if more else None))
+    found = await request.app[CUSTOMERS].list_orders(path_int(request, "id"), after_id=query.after(),
+                                                     limit=query.fetch)
+    orders, cursor = query.cut(found, lambda o: o.id)
+    return json_response(Page[OrderOut](items=[OrderOut.of(o) for o in orders], next_cursor=cursor))
 
 
 @routes.route("POST", "/api/customers/{id}/orders", policy=Policy.ADMIN, body=OrderIn, response=OrderOut,

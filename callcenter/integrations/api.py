@@ -44,11 +44,11 @@ def _secret_out(request: web.Request, integration: Integration, token: str | Non
 async def list_integrations(request: web.Request) -> web.Response:
     query = parse_query(request, IntegrationQuery)
     found = await request.app[INTEGRATIONS].list(
-        after_id=query.after(), limit=query.limit + 1, kind=query.kind, enabled=query.enabled
+        after_id=query.after(), limit=query.fetch, kind=query.kind, enabled=query.enabled
     )
-    items = [IntegrationOut.of(i) for i in found[: query.limit]]
-    more = len(found) > query.limit
-    return json_response(Page[IntegrationOut](items=items, next_cursor=str(items[-1].id) if more else None))
+    integrations, cursor = query.cut(found, lambda i: i.id)
+    return json_response(Page[IntegrationOut](items=[IntegrationOut.of(i) for i in integrations],
+                                              next_cursor=cursor))
 
 
 @routes.route("POST", "/api/integrations", policy=Policy.ADMIN,

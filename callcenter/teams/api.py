@@ -28,10 +28,9 @@ def _actor(request: web.Request) -> Actor:
               query=PageQuery, response=Page[TeamOut])
 async def list_teams(request: web.Request) -> web.Response:
     query = parse_query(request, PageQuery)
-    found = await request.app[TEAMS].list_teams(after_id=query.after(), limit=query.limit + 1)
-    items = [TeamOut.of(t) for t in found[: query.limit]]
-    more = len(found) > query.limit
-    return json_response(Page[TeamOut](items=items, next_cursor=str(items[-1].id) if more else None))
+    found = await request.app[TEAMS].list_teams(after_id=query.after(), limit=query.fetch)
+    teams, cursor = query.cut(found, lambda t: t.id)
+    return json_response(Page[TeamOut](items=[TeamOut.of(t) for t in teams], next_cursor=cursor))
 
 
 @routes.route("POST", "/api/teams", policy=Policy.ADMIN, summary="Add a team", body=TeamCreate, response=TeamOut,

@@ -227,11 +227,10 @@ WAIT_MESSAGE = "Thank you for calling. All our agents are busy; please stay on t
 async def list_calls(request: web.Request) -> web.Response:
     query = parse_query(request, CallQuery)
     states = tuple(s for s in (query.state or "").split(",") if s)
-    items = await request.app[CALLS].list_calls(after_id=query.after(), limit=query.limit + 1, states=states,
+    found = await request.app[CALLS].list_calls(after_id=query.after(), limit=query.fetch, states=states,
                                           agent_id=query.agent_id, customer_id=query.customer_id, since=query.since)
-    more = len(items) > query.limit
-    page = items[: query.limit]
-    return json_response({"items": page, "next_cursor": str(page[-1]["id"]) if more else None})
+    calls, cursor = query.cut(found, lambda c: int(c["id"]))
+    return json_response({"items": calls, "next_cursor": cursor})
 
 
 @routes.route("GET", "/api/customers/{id}/calls", policy=Policy.AGENT, response=CustomerCallsOut,
