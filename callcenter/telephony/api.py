@@ -128,8 +128,8 @@ async def zammad_event(request: web.Request) -> web.Response:
     return web.json_response(zammad.answer_ok())
 
 
-async def _twilio(request: web.Request) -> tuple[Integration, dict[str, str]] | web.Response:
-    """Check the signature against the public URL; on failure answer 403 like Twilio's own helpers."""
+async def _twilio(request: web.Request) -> tuple[Integration, dict[str, str]]:
+    """The integration and params of a request whose signature matches the public URL; else 403."""
     form = await request.post()
     params = {k: v for k, v in form.items() if isinstance(v, str)}
     integration = await request.app[INTEGRATION_AUTH].twilio_for(params.get("AccountSid", ""))
@@ -144,7 +144,7 @@ async def _twilio(request: web.Request) -> tuple[Integration, dict[str, str]] | 
         token = None
     if token is None or not twilio.valid_signature(token, url, params, signature):
         log.warning("refused a Twilio request with a bad signature from %s", client_ip(request))
-        return web.Response(status=403, text="invalid signature")
+        raise web.HTTPForbidden(reason="invalid signature")
     assert integration is not None
     return integration, params
 
@@ -164,10 +164,7 @@ def twiml(text: str) -> web.Response:
 @routes.route("POST", "/api/telephony/twilio/status", policy=Policy.INTEGRATION, status=204,
               summary="Twilio status callback (X-Twilio-Signature checked against CALLCENTER_PUBLIC_URL)")
 async def twilio_status(request: web.Request) -> web.Response:
-    checked = await _twilio(request)
-    if isinstance(checked, web.Response):
-        return checked
-    integration, params = checked
+    integration, params = await _twilio(request)
     events = _twilio_events(params, request.app[CLOCK].now_ms())
     if events:
         await request.app[TELEPHONY].ingest(_source(integration), events)
@@ -177,10 +174,7 @@ async def twilio_status(request: web.Request) -> web.Response:
 @routes.route("POST", "/api/telephony/twilio/voice", policy=Policy.INTEGRATION, content_type="text/xml",
               summary="Twilio incoming-call webhook; answers TwiML")
 async def twilio_voice(request: web.Request) -> web.Response:
-    checked = await _twilio(request)
-    if isinstance(checked, web.Response):
-        return checked
-    integration, params = checked
+    integration, params = await _twilio(request)
     events = _twilio_events(params, request.app[CLOCK].now_ms())
     if events and _blocked(integration, events[0]):
         return twiml(twilio.twiml_reject("busy"))
@@ -195,10 +189,7 @@ async def twilio_voice(request: web.Request) -> web.Response:
 @routes.route("POST", "/api/telephony/twilio/wait", policy=Policy.INTEGRATION, content_type="text/xml",
               summary="Twilio Enqueue wait URL: what the caller hears while waiting (Twilio repeats it)")
 async def twilio_wait(request: web.Request) -> web.Response:
-    checked = await _twilio(request)
-    if isinstance(checked, web.Response):
-        return checked
-    _integration, _params = checked
+    _integration, _params = await _twilio(request)
     # Agents take callers from the Twilio queue with their browser phones (<Dial><Queue>); the
     # caller hears a short message and a pause, and Twilio asks again.
     return twiml(twilio.twiml_hold_message(WAIT_MESSAGE, language="en-US", pause_s=15))
@@ -207,10 +198,7 @@ async def twilio_wait(request: web.Request) -> web.Response:
 @routes.route("POST", "/api/telephony/twilio/dequeued", policy=Policy.INTEGRATION, content_type="text/xml",
               summary="Twilio Enqueue action URL: the caller left the queue (bridged, hung up or failed)")
 async def twilio_dequeued(request: web.Request) -> web.Response:
-    checked = await _twilio(request)
-    if isinstance(checked, web.Response):
-        return checked
-    _integration, params = checked
+    _integration, params = await _twilio(request)
     result = params.get("QueueResult", "")
     if result in ("hangup", "error", "system-error") and params.get("CallSid"):
         # The caller left while waiting: the status callback that follows records the end, and
