@@ -15,7 +15,6 @@ from callcenter.accounts import api as accounts_api
 from callcenter.accounts.hashing import PasswordHasher
 from callcenter.accounts.service import AccountPolicy, AccountService
 from callcenter.agents import api as agents_api
-from callcenter.agents.events import presence_handler
 from callcenter.agents.service import AgentService
 from callcenter.audit.service import AuditService
 from callcenter.clock import Clock, SystemClock
@@ -29,8 +28,13 @@ from callcenter.integrations.crypto import SecretBox
 from callcenter.integrations.service import IntegrationService
 from callcenter.realtime import Realtime
 from callcenter.settings import Settings
+from callcenter.routing import api as routing_api
+from callcenter.routing import events as routing_events
+from callcenter.routing.service import RoutingService
 from callcenter.teams import api as teams_api
 from callcenter.teams.service import TeamService
+from callcenter.timers.models import Timer
+from callcenter.timers.service import TimerService
 from callcenter.telephony import api as telephony_api
 from callcenter.telephony.calls import CallService
 from callcenter.telephony.service import TelephonyService
@@ -44,8 +48,10 @@ from callcenter.web.keys import (
     DATABASE,
     INTEGRATIONS,
     OPENAPI,
+    ROUTING,
     SETTINGS,
     TEMPLATES,
+    TIMERS,
 )
 from callcenter.web.openapi import build_openapi
 from callcenter.web.render import make_environment
@@ -57,6 +63,8 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 REALTIME = web.AppKey("realtime", Realtime)
 HASHER = web.AppKey("hasher", PasswordHasher)
 MAINTENANCE_EVERY_S = 60.0
+NODE_HEARTBEAT_S = 10.0
+DAILY_VALUES = "daily_values"
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
@@ -75,8 +83,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     agents = AgentService(db, clock, realtime)
     console = ConsoleService(db, clock, settings.push_retention_s * 1000)
     console.add_part("me", accounts.snapshot_part)
-    console.add_part("presence", agents.presence_of)
-    realtime.on("agent:presence", presence_handler(agents))
+    timers = TimerService(db, clock)
     integrations = IntegrationService(db, clock, SecretBox(settings.secret_key.get_secret_value()))
     console.add_part("devices", agents.devices_part)
     customers = CustomerService(db, clock, settings.default_region, value_params(settings))
@@ -84,6 +91,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     calls = CallService(db, clock, realtime, customers)
     console.add_part("calls", calls.console_part)
     teams = TeamService(db, clock, realtime)
+    routing = RoutingService(db, clock, realtime, timers)
+    telephony.watchers.append(routing.call_changed)
+    console.add_part("presence", routing.state_part)
+    realtime.on("agent:presence", routing_events.presence_handler(routing))
+    realtime.on("agent:wrap_up", routing_events.wrap_up_handler(routing))
+    connected, disconnected = routing_events.connection_hooks(routing)
+    realtime.on_connect.append(connected)
+    realtime.on_disconnect.append(disconnected)
     console.add_part("teams", teams.console_part)
     realtime.room_providers.append(teams.rooms_for)
 
@@ -100,13 +115,15 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     app[telephony_api.CALLS] = calls
     app[telephony_api.INTEGRATION_AUTH] = integrations
     app[teams_api.TEAMS] = teams
+    app[TIMERS] = timers
+    app[ROUTING] = routing
     app[REALTIME] = realtime
     app[HASHER] = hasher
     app[TEMPLATES] = make_environment()
 
     for table in (pages.routes, admin.routes, accounts_api.routes, console_api.routes, integrations_api.routes,
                   integrations_api.pages, agents_api.routes, agents_api.pages, customers_api.routes,
-                  telephony_api.routes, teams_api.routes, teams_api.pages):
+                  telephony_api.routes, teams_api.routes, teams_api.pages, routing_api.routes):
         table.add_to(app)
     if STATIC_DIR.is_dir():
         app.router.add_static("/static", STATIC_DIR, name="static")
@@ -115,7 +132,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
 
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_maintenance)
-    app.cleanup_ctx.append(_daily_values)
+    app.cleanup_ctx.append(_routing)
     return app
 
 
@@ -155,14 +172,37 @@ async def _maintenance(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-async def _daily_values(app: web.Application) -> AsyncIterator[None]:
-    """Recompute customer value once a day, so tiers follow orders ageing out of the 12-month window."""
-    task = asyncio.create_task(_every(24 * 3600.0, app[CLOCK], app[customers_api.CUSTOMERS].daily_value_job),
-                               name="daily-values")
+async def _routing(app: web.Application) -> AsyncIterator[None]:
+    """Build the router, run due timers (ring, wrap-up, overflow, offline, the daily value job), beat the node."""
+    routing, timers, clock = app[ROUTING], app[TIMERS], app[CLOCK]
+    customers = app[customers_api.CUSTOMERS]
+
+    async def daily_values(timer: Timer) -> None:
+        # Recomputing is idempotent, so a node dying mid-run only means the next node runs it again.
+        await customers.daily_value_job(clock.now_ms())
+        async with app[DATABASE].transaction() as conn:
+            await timers.arm(conn, DAILY_VALUES, "all", next_daily_run(clock.now_ms()))
+
+    timers.register(DAILY_VALUES, daily_values)
+    async with app[DATABASE].transaction() as conn:
+        await timers.arm_if_absent(conn, DAILY_VALUES, "all", next_daily_run(clock.now_ms()))
+    await routing.start()
+    tasks = [asyncio.create_task(timers.run(), name="timers"),
+             asyncio.create_task(_every(NODE_HEARTBEAT_S, clock, lambda _now: routing.heartbeat()),
+                                 name="node-heartbeat")]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await routing.stop()
+
+
+def next_daily_run(now_ms: int) -> int:
+    """02:00 UTC after ``now_ms``: the daily value job's slot."""
+    day = 24 * 3600 * 1000
+    at = now_ms - now_ms % day + 2 * 3600 * 1000
+    return at if at > now_ms else at + day
 
 
 async def _every(seconds: float, clock: Clock, body: Callable[[int], Awaitable[None]]) -> None:

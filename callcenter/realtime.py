@@ -73,8 +73,8 @@ class Realtime:
         self.accounts: AccountService | None = None
         self.sio.on("connect", self._connect)
         self.sio.on("disconnect", self._disconnect)
-        self.on_connect: list[Callable[[User], Awaitable[None]]] = []
-        self.on_disconnect: list[Callable[[User], Awaitable[None]]] = []
+        self.on_connect: list[Callable[[User, str], Awaitable[None]]] = []  # (user, sid)
+        self.on_disconnect: list[Callable[[User, str], Awaitable[None]]] = []
         self.room_providers: list[RoomProvider] = []
 
     def origin_allowed(self, origin: str | None, environ: dict[str, Any]) -> bool:
@@ -125,7 +125,7 @@ class Realtime:
             for room in await provider(user):
                 await self.sio.enter_room(sid, room)
         for hook in self.on_connect:
-            await hook(user)
+            await hook(user, sid)
 
     async def _session(self, environ: dict[str, Any]) -> Session | None:
         if self.accounts is None:
@@ -143,7 +143,7 @@ class Realtime:
         user: User | None = saved.get("user")
         if user is not None:
             for hook in self.on_disconnect:
-                await hook(user)
+                await hook(user, sid)
 
     def connected_count(self, user_id: int) -> int:
         """Sockets of a user connected to this node."""

@@ -7,9 +7,8 @@ import pytest
 import socketio
 
 from callcenter.accounts.models import Role
-from callcenter.agents.models import Presence
-from callcenter.app import AGENTS
-from callcenter.web.keys import ACCOUNTS
+from callcenter.routing.models import Presence
+from callcenter.web.keys import ACCOUNTS, ROUTING
 from tests.factories import make_user
 from tests.live import Live, until
 
@@ -55,7 +54,7 @@ async def test_an_agent_gets_nothing_meant_for_another(live: Live) -> None:
     emma = await make_user(accounts, "emma")
     await make_user(accounts, "james")
     james = await live.socket(await live.login("james"), "james")
-    await live.server.app[AGENTS].set_presence(emma.id, Presence.AVAILABLE, None)
+    await live.server.app[ROUTING].set_presence(emma.id, Presence.AVAILABLE, None)
     marker = await live.socket(await live.login("james"), "marker")  # a round trip after the emit
     await marker.disconnect()
     assert live.received["james"] == []
@@ -64,7 +63,7 @@ async def test_an_agent_gets_nothing_meant_for_another(live: Live) -> None:
 
 async def test_missed_pushes_are_replayed_exactly_once(live: Live) -> None:
     accounts = live.server.app[ACCOUNTS]
-    agents = live.server.app[AGENTS]
+    agents = live.server.app[ROUTING]
     emma = await make_user(accounts, "emma")
     token = await live.login("emma")
     first = await live.socket(token, "first")

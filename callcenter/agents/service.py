@@ -9,18 +9,14 @@ from typing import Any
 from callcenter.accounts.models import Actor, User
 from callcenter.agents import store
 from callcenter.agents.models import (
-    AWAY_REASONS,
     AgentDirectory,
     Device,
     DeviceKind,
-    Presence,
-    PresenceState,
     normalize_device,
 )
 from callcenter.audit.service import record
 from callcenter.clock import Clock
 from callcenter.console.models import Notifier
-from callcenter.console.service import record_pushes
 from callcenter.db import Conn, Database
 from callcenter.errors import Conflict, Invalid, NotFound, field_error
 
@@ -48,39 +44,21 @@ class AgentService:
         self._generation = 0  # bumped by each device change, so a load begun before it is not kept
         self._directory_lock = asyncio.Lock()
 
-    async def set_presence(
-        self, user_id: int, presence: Presence, reason: str | None, actor: Actor | None = None
-    ) -> PresenceState:
-        """Change presence; pushed to the agent (numbered) and to supervisors (state update).
-
-        ``actor`` is set when someone else (a supervisor) makes the change; that is audited.
-        """
-        if presence is Presence.AWAY:
-            reason = reason or "break"
-            if reason not in AWAY_REASONS:
-                raise Invalid("unknown away reason", field_error("reason", f"one of {', '.join(AWAY_REASONS)}"))
-        else:
-            reason = None
-        now = self.clock.now_ms()
-        state = PresenceState(user_id, presence, reason, now)
-        async with self.db.transaction() as conn:
-            if not await store.upsert_presence(conn, state):
-                current = await store.get_presence(conn, user_id)
-                return current or state
-            payload: dict[str, Any] = state.payload()
-            if actor is not None and actor.user_id != user_id:
-                payload["set_by"] = actor.user_id
-                await record(conn, now, actor, "agent.presence", "user", user_id, presence=presence.value,
-                             reason=reason)
-            pushes = await record_pushes(conn, now, [user_id], "agent:state", payload)
-        await self.notifier.send(pushes)
-        await self.notifier.broadcast("supervisors", "agent:state", payload)
-        return state
-
-    async def presence_of(self, conn: Conn, user: User) -> dict[str, Any]:
-        """The snapshot part: the user's presence (offline until they say otherwise)."""
-        state = await store.get_presence(conn, user.id)
-        return (state or PresenceState(user.id, Presence.OFFLINE, None, user.created_at)).payload()
+    async def contact(self, user_id: int) -> dict[str, str | None]:
+        """How a PBX reaches an agent: username, and the extension, SIP URI and Twilio identity to dial
+        (the device chosen at login first, then the first of each kind)."""
+        async with self.db.read() as conn:
+            username = await store.username_of(conn, user_id)
+            if username is None:
+                raise NotFound("no such user")
+            devices = await store.list_devices(conn, [user_id])
+            active = (await store.get_active_devices(conn, [user_id])).get(user_id)
+        out: dict[str, str | None] = {"username": username}
+        for kind in DeviceKind:
+            mine = [d for d in devices if d.kind is kind]
+            mine.sort(key=lambda d: (d.id != active, d.id))
+            out[kind.value] = mine[0].value if mine else None
+        return out
 
     async def devices(self, user_id: int) -> tuple[list[Device], int | None]:
         """A user's devices and the id of the one they chose (None: not chosen)."""

@@ -181,6 +181,15 @@ CREATE TABLE routed_calls (
 CREATE UNIQUE INDEX routed_calls_one_ringing ON routed_calls (ringing_agent_id) WHERE state = 'ringing';
 CREATE INDEX routed_calls_state ON routed_calls (state, enqueued_at);
 
+-- One row: bumped by every change to routing state, so a node can tell its in-memory router is
+-- stale (another node changed it) and rebuild; locking it also serialises routing across nodes.
+CREATE TABLE routing_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL,
+    node_id TEXT
+);
+INSERT INTO routing_state (id, version, node_id) VALUES (1, 0, NULL);
+
 -- Every routing decision with what it weighed, for the supervisor's "why".
 CREATE TABLE routing_decisions (
     id INTEGER PRIMARY KEY,

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from callcenter.errors import NotFound
 from callcenter.routing.matching import Matcher
-from callcenter.routing.models import AgentState, Candidate, Decision, Exclusion, Presence, WaitingCall
+from callcenter.routing.models import (
+    AgentState,
+    Candidate,
+    Decision,
+    Exclusion,
+    Presence,
+    QueueConfig,
+    WaitingCall,
+)
 
 MISSED_CALLS = "missed_calls"  # the away reason set after ``max_no_answer`` misses in a row
 
@@ -127,6 +135,31 @@ class Router(Matcher):
         if reason is not None:
             return Exclusion(user_id, reason)
         return self._candidate(agent, self._pool_of[rec.queue_id], now_ms)
+
+    def knows(self, user_id: int) -> bool:
+        """True when the agent is routable (an enabled agent or supervisor)."""
+        return user_id in self._agents
+
+    def ringing_call(self, user_id: int) -> str | None:
+        """The call reserved for an agent, if any."""
+        agent = self._agents.get(user_id)
+        return agent.ringing if agent is not None else None
+
+    def queue(self, queue_id: str) -> QueueConfig | None:
+        """A queue's routing settings."""
+        return self._queues.get(queue_id)
+
+    def forget_agent(self, user_id: int, now_ms: int) -> list[Decision]:
+        """Take an agent out of routing (disabled, or no longer an agent); a call ringing them is routed again."""
+        agent = self._agents.get(user_id)
+        if agent is None:
+            return []
+        out = self.set_presence(user_id, Presence.OFFLINE, now_ms)
+        for pool in agent.pools:
+            pool.expel(user_id)
+            pool.free -= agent.free
+        del self._agents[user_id]
+        return out
 
     def agent(self, user_id: int) -> AgentState:
         """One agent's current state."""

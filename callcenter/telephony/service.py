@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,7 +21,7 @@ from callcenter.db import Conn, Database, Row
 from callcenter.errors import Invalid, field_error
 from callcenter.telephony import pops, store
 from callcenter.telephony.machine import fold
-from callcenter.telephony.models import CallEvent, CallRecord, CallState, Direction, EventKind
+from callcenter.telephony.models import CallEvent, CallRecord, CallState, Direction, EventKind, Provider
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ class TelephonyService:
         self.notifier = notifier
         self.customers = customers
         self.agents = agents
+        # Told each call whose events changed it (after the commit), e.g. routing keeps agents' states.
+        self.watchers: list[Callable[[int], Awaitable[None]]] = []
 
     async def ingest(self, source: Source, events: Sequence[CallEvent]) -> Ingested:
         """Store and apply the events of one call (one webhook request); idempotent and order-tolerant.
@@ -138,7 +140,19 @@ class TelephonyService:
         if applied.call is not None:
             await self.notifier.broadcast("supervisors", "call:update",
                                           {"call": pops.supervisor_view(applied.call, applied.match or {})})
+        if not applied.result.duplicate:
+            for watcher in self.watchers:
+                try:
+                    await watcher(applied.result.call_id)
+                except Exception:  # the event is stored and acknowledged; states catch up on the next event
+                    log.exception("call watcher failed for call %s", applied.result.call_id)
         return applied.result
+
+    async def call_id_of(self, provider: str, external_id: str) -> int | None:
+        """Our id of a call a PBX names (a Twilio CallSid …)."""
+        async with self.db.read() as conn:
+            brief = await store.get_brief(conn, Provider(provider), external_id)
+        return int(brief["id"]) if brief else None
 
     async def _read(self, conn: Conn, first: CallEvent, number: str | None, region: str,
                     named: dict[str, int | None]) -> _Known:

@@ -12,7 +12,9 @@ from callcenter.clock import Clock
 from callcenter.console.service import ConsoleService
 from callcenter.db import Database
 from callcenter.integrations.service import IntegrationService
+from callcenter.routing.service import RoutingService
 from callcenter.settings import Settings
+from callcenter.timers.service import TimerService
 
 SETTINGS = web.AppKey("settings", Settings)
 CLOCK = web.AppKey("clock", Clock)
@@ -23,4 +25,6 @@ CONSOLE = web.AppKey("console", ConsoleService)
 AGENTS = web.AppKey("agents", AgentService)
 INTEGRATIONS = web.AppKey("integrations", IntegrationService)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+ROUTING = web.AppKey("routing", RoutingService)
+TIMERS = web.AppKey("timers", TimerService)
 OPENAPI = web.AppKey("openapi", dict)

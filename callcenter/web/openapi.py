@@ -74,7 +74,8 @@ def _operation(spec: RouteSpec, ref_of: dict[type[BaseModel], str], components: 
     if spec.query is not None:
         query_schema = spec.query.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(query_schema.get("$defs", {}))
-        for name, field in spec.query.model_fields.items():
+        for attr, field in spec.query.model_fields.items():
+            name = field.alias or attr
             op["parameters"].append({
                 "name": name, "in": "query", "required": field.is_required(),
                 "description": field.description or "",
