@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from callcenter.accounts.models import Actor
@@ -431,7 +431,11 @@ class RoutingService:
                 routed is not None and routed["state"] == "waiting" and decision.action is Action.QUEUE)
             if not quiet:
                 await self._apply(tx, [decision])
-            return self._answer(decision)
+            answer = self._answer(decision)
+            if decision.rule is Rule.ALREADY_RINGING:  # asked again: say which rule reserved the agent
+                last = await store.last_decision(conn, call_id)
+                answer = replace(answer, rule=str(last["rule"])) if last else answer
+            return answer
 
     async def _settled(self, conn: Conn, call_id: int, routed: dict[str, Any]) -> RouteAnswer:
         last = await store.last_decision(conn, call_id)

@@ -11,11 +11,13 @@ from callcenter.customers.phones import normalize
 from callcenter.errors import FieldError, Invalid, Unauthorized
 from callcenter.integrations.crypto import SecretUnreadable
 from callcenter.integrations.models import Integration, IntegrationKind
+from callcenter.routing.models import Action
 from callcenter.schemas import Page
 from callcenter.telephony import twilio, zammad
 from callcenter.telephony.calls import CallService
 from callcenter.telephony.generic import parse_generic
 from callcenter.telephony.models import CallEvent, Direction, EventKind, ParseError
+from callcenter.telephony.routed import RoutedCall
 from callcenter.telephony.schemas import (
     CallCustomerIn,
     CallCustomerOut,
@@ -30,7 +32,7 @@ from callcenter.telephony.schemas import (
 )
 from callcenter.telephony.service import Ingested, Source, TelephonyService
 from callcenter.web.http import Policy, RouteTable, client_ip, json_response, parse_body, parse_query, path_int, user_of
-from callcenter.web.keys import CLOCK, SETTINGS
+from callcenter.web.keys import AGENTS, CLOCK, ROUTING, SETTINGS
 
 log = logging.getLogger(__name__)
 routes = RouteTable("telephony")
@@ -74,6 +76,13 @@ def _ack(result: Ingested) -> EventAck:
                     popped=list(result.popped))
 
 
+async def _route(request: web.Request, call_id: int, dialled: str | None, queue: str | None) -> RoutedCall:
+    """Ask routing where an inbound call goes, with how to reach the chosen agent."""
+    answer = await request.app[ROUTING].route_inbound(call_id, dialled, queue)
+    contact = await request.app[AGENTS].contact(answer.agent_id) if answer.agent_id is not None else None
+    return RoutedCall(answer, contact)
+
+
 @routes.route("POST", "/api/telephony/events", policy=Policy.INTEGRATION, body=GenericEventIn, response=EventAck,
               summary="A call event in our JSON format (Authorization: Bearer <integration token>)")
 async def generic_event(request: web.Request) -> web.Response:
@@ -94,7 +103,15 @@ async def generic_event(request: web.Request) -> web.Response:
         return web.json_response({"error": {"code": "blocked", "message": "the caller is on the block list",
                                             "fields": [{"loc": ["body", "from"], "msg": "blocked"}]}}, status=403)
     result = await request.app[TELEPHONY].ingest(_source(integration), [event])
-    return json_response(_ack(result))
+    ack = _ack(result)
+    if event.route and event.direction is Direction.INBOUND:
+        routed = await _route(request, result.call_id, event.to_number, event.queue)
+        ack.route = routed.payload()
+        ack.action = routed.answer.action.value
+        ack.agent = routed.contact["username"] if routed.contact else None
+        ack.target = routed.answer.target
+        ack.retry_after_s = routed.answer.retry_after_s
+    return json_response(ack)
 
 
 async def _zammad_pairs(request: web.Request) -> list[tuple[str, str]]:
@@ -124,7 +141,12 @@ async def zammad_event(request: web.Request) -> web.Response:
     if _blocked(integration, event):
         log.info("rejected a blocked caller on integration %s", integration.id)
         return web.json_response(zammad.answer_reject())
-    await request.app[TELEPHONY].ingest(_source(integration), [event])
+    result = await request.app[TELEPHONY].ingest(_source(integration), [event])
+    if event.kind is EventKind.RINGING and event.direction is Direction.INBOUND and not result.duplicate:
+        # A newCall to a number with a queue is routed; Zammad's answers have no "queue": the PBX
+        # then rings as it would have, and a free agent is named in a dial answer.
+        routed = await _route(request, result.call_id, event.to_number, event.queue)
+        return web.json_response(routed.zammad(event.from_number or ""))
     return web.json_response(zammad.answer_ok())
 
 
@@ -178,36 +200,91 @@ async def twilio_voice(request: web.Request) -> web.Response:
     events = _twilio_events(params, request.app[CLOCK].now_ms())
     if events and _blocked(integration, events[0]):
         return twiml(twilio.twiml_reject("busy"))
-    if events:
-        await request.app[TELEPHONY].ingest(_source(integration), events)
-    base = request.app[SETTINGS].public_url.rstrip("/")
-    queue = params.get("To", "main")
-    return twiml(twilio.twiml_enqueue(queue, f"{base}/api/telephony/twilio/wait",
-                                      f"{base}/api/telephony/twilio/dequeued"))
+    if not events:
+        return twiml(twilio.twiml_reject("rejected"))
+    result = await request.app[TELEPHONY].ingest(_source(integration), events)
+    if events[0].direction is not Direction.INBOUND:
+        return twiml(twilio.twiml_empty())
+    routed = await _route(request, result.call_id, params.get("To"), None)
+    return twiml(_twilio_answer(request, routed, params.get("To", "")))
+
+
+def _twilio_answer(request: web.Request, routed: RoutedCall, dialled: str) -> str:
+    """TwiML for a routing answer: wait in the queue (an agent reserved leaves it at once), or end the call."""
+    answer = routed.answer
+    if answer.action in (Action.DIAL, Action.QUEUE) or (answer.action is Action.OVERFLOW and answer.retry_after_s):
+        base = request.app[SETTINGS].public_url.rstrip("/")
+        return twilio.twiml_enqueue(answer.queue or dialled or "main", f"{base}/api/telephony/twilio/wait",
+                                    f"{base}/api/telephony/twilio/dequeued")
+    if answer.action is Action.CLOSED or answer.action is Action.OVERFLOW:
+        if answer.target == "voicemail":
+            return twilio.twiml_voicemail(answer.message or VOICEMAIL_MESSAGE, language="en-US")
+        text = answer.message or (CALLBACK_MESSAGE if answer.target == "callback" else CLOSED_MESSAGE)
+        return twilio.twiml_say_hangup(text, language="en-US")
+    return twilio.twiml_reject("busy")
 
 
 @routes.route("POST", "/api/telephony/twilio/wait", policy=Policy.INTEGRATION, content_type="text/xml",
               summary="Twilio Enqueue wait URL: what the caller hears while waiting (Twilio repeats it)")
 async def twilio_wait(request: web.Request) -> web.Response:
-    _integration, _params = await _twilio(request)
-    # Agents take callers from the Twilio queue with their browser phones (<Dial><Queue>); the
-    # caller hears a short message and a pause, and Twilio asks again.
-    return twiml(twilio.twiml_hold_message(WAIT_MESSAGE, language="en-US", pause_s=15))
+    _integration, params = await _twilio(request)
+    # Asked every few seconds while the caller waits: once routing has reserved an agent the
+    # caller leaves the queue, and the Enqueue action URL dials that agent.
+    call_id = await request.app[TELEPHONY].call_id_of("twilio", params.get("CallSid", ""))
+    if call_id is not None:
+        routed = await _route(request, call_id, params.get("To"), None)
+        answer = routed.answer
+        keeps_waiting = answer.action is Action.QUEUE or (answer.action is Action.OVERFLOW and answer.retry_after_s)
+        if not keeps_waiting:  # an agent is reserved, or the call must end another way
+            return twiml(twilio.twiml_leave())
+    return twiml(twilio.twiml_hold_message(WAIT_MESSAGE, language="en-US", pause_s=WAIT_PAUSE_S))
 
 
 @routes.route("POST", "/api/telephony/twilio/dequeued", policy=Policy.INTEGRATION, content_type="text/xml",
               summary="Twilio Enqueue action URL: the caller left the queue (bridged, hung up or failed)")
 async def twilio_dequeued(request: web.Request) -> web.Response:
-    _integration, params = await _twilio(request)
+    integration, params = await _twilio(request)
     result = params.get("QueueResult", "")
-    if result in ("hangup", "error", "system-error") and params.get("CallSid"):
-        # The caller left while waiting: the status callback that follows records the end, and
-        # the answer ends the TwiML run so nothing more plays.
-        log.info("twilio call %s left the queue: %s", params["CallSid"], result)
-    return twiml(twilio.twiml_empty())
+    call_id = await request.app[TELEPHONY].call_id_of("twilio", params.get("CallSid", ""))
+    if result != "leave" or call_id is None:
+        # The caller hung up or the queue failed: the status callback that follows records the end.
+        log.info("twilio call %s left the queue: %s", params.get("CallSid"), result)
+        return twiml(twilio.twiml_empty())
+    routed = await _route(request, call_id, params.get("To"), None)
+    answer = routed.answer
+    if answer.action is Action.DIAL and routed.contact is not None:
+        base = request.app[SETTINGS].public_url.rstrip("/")
+        identity = routed.contact.get("twilio_client") or routed.contact["username"] or ""
+        return twiml(twilio.twiml_dial_client(
+            identity, caller_id=params.get("From"), timeout_s=answer.ring_timeout_s,
+            action_url=f"{base}/api/telephony/twilio/dialed?agent={answer.agent_id}",
+            status_callback=f"{base}/api/telephony/twilio/status"))
+    return twiml(_twilio_answer(request, routed, params.get("To", "")))
+
+
+@routes.route("POST", "/api/telephony/twilio/dialed", policy=Policy.INTEGRATION, content_type="text/xml",
+              summary="Twilio Dial action URL: the agent answered (the call is over) or did not (back to the queue)")
+async def twilio_dialed(request: web.Request) -> web.Response:
+    _integration, params = await _twilio(request)
+    call_id = await request.app[TELEPHONY].call_id_of("twilio", params.get("CallSid", ""))
+    status = params.get("DialCallStatus", "")
+    if call_id is None or status in ("completed", "answered"):
+        return twiml(twilio.twiml_empty())
+    try:
+        agent_id = int(request.query.get("agent", ""))
+    except ValueError:
+        agent_id = None
+    if agent_id is not None:
+        await request.app[ROUTING].ring_no_answer(call_id, agent_id)
+    routed = await _route(request, call_id, params.get("To"), None)
+    return twiml(_twilio_answer(request, routed, params.get("To", "")))
 
 
 WAIT_MESSAGE = "Thank you for calling. All our agents are busy; please stay on the line."
+WAIT_PAUSE_S = 4  # how often Twilio asks the wait URL again while the caller waits
+CLOSED_MESSAGE = "Thank you for calling. We are closed now; please call again during our opening hours."
+CALLBACK_MESSAGE = "Thank you for calling. We will call you back as soon as an agent is free."
+VOICEMAIL_MESSAGE = "Thank you for calling. Please leave a message after the tone."
 
 
 @routes.route("GET", "/api/calls", policy=Policy.SUPERVISOR, query=CallQuery, response=Page[CallOut],

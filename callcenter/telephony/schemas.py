@@ -37,6 +37,11 @@ class EventAck(BaseModel):
     duplicate: bool
     popped: list[int]
     route: dict[str, Any] | None = Field(None, description="the routing decision, when the PBX asked for one")
+    action: Literal["dial", "queue", "reject", "closed", "overflow"] | None = Field(
+        None, description="when the PBX asked (route: true): what to do with the call")
+    agent: str | None = Field(None, description="with dial: the username of the agent to ring")
+    target: str | None = Field(None, description="with overflow or closed: a queue key, voicemail or callback")
+    retry_after_s: int | None = Field(None, description="with queue: ask again (same call_id) after this long")
 
 
 class ZammadEventIn(BaseModel):

@@ -27,6 +27,7 @@ from callcenter.telephony.twiml import (
     twiml_leave,
     twiml_reject,
     twiml_say_hangup,
+    twiml_voicemail,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "twiml_leave",
     "twiml_reject",
     "twiml_say_hangup",
+    "twiml_voicemail",
     "valid_body_signature",
     "valid_signature",
 ]

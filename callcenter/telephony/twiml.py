@@ -55,6 +55,15 @@ def twiml_say_hangup(text: str, *, voice: str | None = None, language: str | Non
     return _render(root)
 
 
+def twiml_voicemail(text: str, *, language: str | None = None, max_length_s: int = 120) -> str:
+    """Read a message, then record the caller's voicemail after a beep (Twilio keeps the recording)."""
+    root = Element("Response")
+    _add(root, "Say", text, language=language)
+    _add(root, "Record", maxLength=max_length_s, playBeep=True)
+    _add(root, "Hangup")
+    return _render(root)
+
+
 def twiml_hold_message(text: str, *, language: str | None = None, pause_s: int = 10) -> str:
     """What a queued caller hears: a message, then a pause (a wait URL's answer; Twilio repeats it)."""
     root = Element("Response")
