@@ -376,15 +376,22 @@ class RoutingService:
 
     # --- routing: the PBX asks where a call goes ------------------------------------------------------------
 
-    async def route_inbound(self, call_id: int, dialled: str | None, queue_hint: str | None) -> RouteAnswer:
+    async def route_inbound(self, call_id: int, dialled: str | None, queue_hint: str | None,
+                            *, asked: bool = True) -> RouteAnswer | None:
         """Where an inbound call goes: closed hours by the dialled number's calendar, else its queue's routing.
 
         The queue is the dialled number's; without a configured number, the queue the PBX named.
-        Asked again about the same call, the answer follows the call's current state.
+        Asked again about the same call, the answer follows the call's current state. When the PBX
+        did not ask explicitly (``asked`` False: Zammad's newCall, Twilio's voice webhook) and no
+        queue applies, None: the call is not ours to route and the PBX goes on as configured.
         """
         now = self.clock.now_ms()
         found = await self.numbers.route(dialled, now) if self.numbers is not None and dialled else None
         queue_key = found[0].queue_key if found else queue_hint
+        if not asked and found is None and (queue_key is None or self.router.queue(queue_key) is None):
+            async with self.db.read() as conn:
+                if await store.get_routed(conn, call_id) is None:
+                    return None
         if found is not None and not found[1]:
             return await self._closed(call_id, found[0])
         return await self.route(call_id, queue_key)
@@ -501,11 +508,13 @@ class RoutingService:
             elif decision.action is Action.OVERFLOW and decision.target is not None \
                     and self.router.queue(decision.target) is not None:
                 row = await store.get_routed(conn, call_id)
+                # The caller keeps their place: the wait so far counts in the overflow queue too.
+                since = row["enqueued_at"] if row else now
                 await store.update_routed(conn, call_id, now, queue_key=decision.target, state="waiting",
-                                          ringing_agent_id=None, target=decision.target, enqueued_at=now)
+                                          ringing_agent_id=None, target=decision.target)
                 await self.timers.disarm(conn, OVERFLOW, key)
                 pending.append(self.router.decide(WaitingCall(
-                    key, decision.target, now, row["customer_tier"] if row else None,
+                    key, decision.target, since, row["customer_tier"] if row else None,
                     row["dedicated_agent_id"] if row else None), now))
             else:
                 state = "overflowed" if decision.action is Action.OVERFLOW else "rejected"

@@ -76,9 +76,12 @@ def _ack(result: Ingested) -> EventAck:
                     popped=list(result.popped))
 
 
-async def _route(request: web.Request, call_id: int, dialled: str | None, queue: str | None) -> RoutedCall:
-    """Ask routing where an inbound call goes, with how to reach the chosen agent."""
-    answer = await request.app[ROUTING].route_inbound(call_id, dialled, queue)
+async def _route(request: web.Request, call_id: int, dialled: str | None, queue: str | None,
+                 *, asked: bool = False) -> RoutedCall | None:
+    """Ask routing where an inbound call goes, with how to reach the chosen agent; None: not ours to route."""
+    answer = await request.app[ROUTING].route_inbound(call_id, dialled, queue, asked=asked)
+    if answer is None:
+        return None
     contact = await request.app[AGENTS].contact(answer.agent_id) if answer.agent_id is not None else None
     return RoutedCall(answer, contact)
 
@@ -105,7 +108,8 @@ async def generic_event(request: web.Request) -> web.Response:
     result = await request.app[TELEPHONY].ingest(_source(integration), [event])
     ack = _ack(result)
     if event.route and event.direction is Direction.INBOUND:
-        routed = await _route(request, result.call_id, event.to_number, event.queue)
+        routed = await _route(request, result.call_id, event.to_number, event.queue, asked=True)
+        assert routed is not None  # an explicit question always gets an answer
         ack.route = routed.payload()
         ack.action = routed.answer.action.value
         ack.agent = routed.contact["username"] if routed.contact else None
@@ -146,7 +150,8 @@ async def zammad_event(request: web.Request) -> web.Response:
         # A newCall to a number with a queue is routed; Zammad's answers have no "queue": the PBX
         # then rings as it would have, and a free agent is named in a dial answer.
         routed = await _route(request, result.call_id, event.to_number, event.queue)
-        return web.json_response(routed.zammad(event.from_number or ""))
+        if routed is not None:
+            return web.json_response(routed.zammad(event.from_number or ""))
     return web.json_response(zammad.answer_ok())
 
 
@@ -206,6 +211,10 @@ async def twilio_voice(request: web.Request) -> web.Response:
     if events[0].direction is not Direction.INBOUND:
         return twiml(twilio.twiml_empty())
     routed = await _route(request, result.call_id, params.get("To"), None)
+    if routed is None:  # no queue for this number: callers wait in a Twilio queue named after it
+        base = request.app[SETTINGS].public_url.rstrip("/")
+        return twiml(twilio.twiml_enqueue(params.get("To", "main"), f"{base}/api/telephony/twilio/wait",
+                                          f"{base}/api/telephony/twilio/dequeued"))
     return twiml(_twilio_answer(request, routed, params.get("To", "")))
 
 
@@ -231,8 +240,8 @@ async def twilio_wait(request: web.Request) -> web.Response:
     # Asked every few seconds while the caller waits: once routing has reserved an agent the
     # caller leaves the queue, and the Enqueue action URL dials that agent.
     call_id = await request.app[TELEPHONY].call_id_of("twilio", params.get("CallSid", ""))
-    if call_id is not None:
-        routed = await _route(request, call_id, params.get("To"), None)
+    routed = await _route(request, call_id, params.get("To"), None) if call_id is not None else None
+    if routed is not None:
         answer = routed.answer
         keeps_waiting = answer.action is Action.QUEUE or (answer.action is Action.OVERFLOW and answer.retry_after_s)
         if not keeps_waiting:  # an agent is reserved, or the call must end another way
@@ -243,14 +252,14 @@ async def twilio_wait(request: web.Request) -> web.Response:
 @routes.route("POST", "/api/telephony/twilio/dequeued", policy=Policy.INTEGRATION, content_type="text/xml",
               summary="Twilio Enqueue action URL: the caller left the queue (bridged, hung up or failed)")
 async def twilio_dequeued(request: web.Request) -> web.Response:
-    integration, params = await _twilio(request)
+    _integration, params = await _twilio(request)
     result = params.get("QueueResult", "")
     call_id = await request.app[TELEPHONY].call_id_of("twilio", params.get("CallSid", ""))
-    if result != "leave" or call_id is None:
+    routed = await _route(request, call_id, params.get("To"), None) if call_id is not None else None
+    if result != "leave" or routed is None:
         # The caller hung up or the queue failed: the status callback that follows records the end.
         log.info("twilio call %s left the queue: %s", params.get("CallSid"), result)
         return twiml(twilio.twiml_empty())
-    routed = await _route(request, call_id, params.get("To"), None)
     answer = routed.answer
     if answer.action is Action.DIAL and routed.contact is not None:
         base = request.app[SETTINGS].public_url.rstrip("/")
@@ -277,6 +286,8 @@ async def twilio_dialed(request: web.Request) -> web.Response:
     if agent_id is not None:
         await request.app[ROUTING].ring_no_answer(call_id, agent_id)
     routed = await _route(request, call_id, params.get("To"), None)
+    if routed is None:
+        return twiml(twilio.twiml_empty())
     return twiml(_twilio_answer(request, routed, params.get("To", "")))
 
 

@@ -103,14 +103,15 @@ async def test_overflow_after_max_wait_and_when_the_queue_is_full(center: Center
     bob = await center.agent("bob")
     first_id, first = await center.call("c1", "sales")
     assert first.action is Action.QUEUE
+    center.clock.advance(1)
     _second_id, second = await center.call("c2", "sales", caller="+8613900139000")
     assert (second.action, second.target, second.rule) == (Action.OVERFLOW, "backup", "overflow_max_queue")
     await center.fire(31)
     moved = await center.routing.route(first_id, "sales")
     assert (moved.action, moved.queue) == (Action.QUEUE, "backup")  # it waits in the overflow queue
     await available(center, bob)
-    dialled = await center.routing.route(first_id, "sales")
-    assert dialled.action is Action.DIAL and dialled.queue == "backup"
+    dialled = await center.routing.route(first_id, "sales")  # it waited longest, in sales then backup
+    assert (dialled.action, dialled.agent_id, dialled.queue) == (Action.DIAL, bob.id, "backup")
 
 
 async def test_a_call_with_nowhere_to_overflow_goes_to_voicemail(center: Center) -> None:
