@@ -26,6 +26,9 @@ from callcenter.db import Database, ServerLock
 from callcenter.integrations import api as integrations_api
 from callcenter.integrations.crypto import SecretBox
 from callcenter.integrations.service import IntegrationService
+from callcenter.queues import api as queues_api
+from callcenter.queues import pages as queues_pages
+from callcenter.queues.service import QueueService
 from callcenter.realtime import Realtime
 from callcenter.settings import Settings
 from callcenter.routing import api as routing_api
@@ -101,6 +104,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     realtime.on_disconnect.append(disconnected)
     console.add_part("teams", teams.console_part)
     realtime.room_providers.append(teams.rooms_for)
+    queues = QueueService(db, clock)
 
     app[SETTINGS] = settings
     app[CLOCK] = clock
@@ -115,6 +119,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     app[telephony_api.CALLS] = calls
     app[telephony_api.INTEGRATION_AUTH] = integrations
     app[teams_api.TEAMS] = teams
+    app[queues_api.QUEUES] = queues
     app[TIMERS] = timers
     app[ROUTING] = routing
     app[REALTIME] = realtime
@@ -123,7 +128,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
 
     for table in (pages.routes, admin.routes, accounts_api.routes, console_api.routes, integrations_api.routes,
                   integrations_api.pages, agents_api.routes, agents_api.pages, customers_api.routes,
-                  telephony_api.routes, teams_api.routes, teams_api.pages, routing_api.routes):
+                  telephony_api.routes, teams_api.routes, teams_api.pages, queues_api.routes,
+                  queues_pages.pages, routing_api.routes):
         table.add_to(app)
     if STATIC_DIR.is_dir():
         app.router.add_static("/static", STATIC_DIR, name="static")

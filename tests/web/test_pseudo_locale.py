@@ -14,8 +14,10 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from callcenter.accounts.models import Role
+from callcenter.accounts.models import SYSTEM, Role
 from callcenter.accounts.service import AccountService
+from callcenter.queues.api import QUEUES
+from callcenter.queues.models import DispositionDraft, QueueSettings, SkillWant
 from callcenter.web.i18n import PSEUDO_CLOSE, PSEUDO_OPEN
 from tests.factories import PASSWORD, login, make_user
 
@@ -112,7 +114,12 @@ async def test_every_page_renders_only_catalog_text_in_the_pseudo_locale(
     client: TestClient[Any, Any], app_accounts: AccountService
 ) -> None:
     await make_user(app_accounts, ADMIN[0], Role.ADMIN, display_name=ADMIN[1])
-    await make_user(app_accounts, AGENT[0], Role.AGENT, display_name=AGENT[1])
+    agent = await make_user(app_accounts, AGENT[0], Role.AGENT, display_name=AGENT[1])
+    queues = client.app[QUEUES]
+    await queues.create_skill(SYSTEM, "French", "法语")
+    await queues.set_agent_skills(SYSTEM, agent.id, [SkillWant("French", 3)])
+    sales = await queues.create_queue(SYSTEM, QueueSettings("sales", "Sales", skills=(SkillWant("French", 2),)))
+    await queues.add_disposition(SYSTEM, sales.id, DispositionDraft("sale", "Sale", "成交", True))
     pages: dict[str, str] = {}
 
     response = await client.get("/login?locale=pseudo")
@@ -129,7 +136,8 @@ async def test_every_page_renders_only_catalog_text_in_the_pseudo_locale(
 
     csrf = await login(client, ADMIN[0], PASSWORD)
     for path in ("/", "/supervisor", "/admin/users", "/admin/users?notice=created", "/admin/audit", "/api/docs",
-                 "/admin/devices", "/admin/integrations", "/admin/teams", "/customers"):
+                 "/admin/devices", "/admin/integrations", "/admin/teams", "/customers", "/admin/skills",
+                 "/admin/queues", f"/admin/queues/{sales.id}?notice=created"):
         response = await client.get(f"{path}{'&' if '?' in path else '?'}locale=pseudo")
         assert response.status == 200, path
         pages[path] = await response.text()
