@@ -44,7 +44,8 @@ async def test_agents_read_queues_skills_and_dispositions_but_change_nothing(cli
     assert [(q["key"], q["skills"]) for q in listed["items"]] == [
         ("sales", [{"skill_id": 1, "skill": "French", "name_zh": "法语", "min_proficiency": 2}])]
     one = await (await client.get(f"/api/queues/{sales_id}")).json()
-    assert (one["overflow_action"], one["tier_bonus"], one["max_no_answer"]) == ("reject", {"A": 60, "B": 20, "C": 0}, 3)
+    assert (one["overflow_action"], one["tier_bonus"], one["max_no_answer"]) == (
+        "reject", {"A": 60, "B": 20, "C": 0}, 3)
     dispositions = await (await client.get(f"/api/queues/{sales_id}/dispositions")).json()
     assert dispositions == {"items": [
         {"id": sale_id, "queue_id": sales_id, "code": "sale", "label": "Sale", "label_zh": "成交",
