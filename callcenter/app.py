@@ -17,6 +17,8 @@ from callcenter.accounts.service import AccountPolicy, AccountService
 from callcenter.agents import api as agents_api
 from callcenter.agents.service import AgentService
 from callcenter.audit.service import AuditService
+from callcenter.calendars import api as calendars_api
+from callcenter.calendars.service import CalendarService
 from callcenter.clock import Clock, SystemClock
 from callcenter.console import api as console_api
 from callcenter.console.service import ConsoleService
@@ -26,6 +28,8 @@ from callcenter.db import Database, ServerLock
 from callcenter.integrations import api as integrations_api
 from callcenter.integrations.crypto import SecretBox
 from callcenter.integrations.service import IntegrationService
+from callcenter.numbers import api as numbers_api
+from callcenter.numbers.service import NumberService
 from callcenter.queues import api as queues_api
 from callcenter.queues import pages as queues_pages
 from callcenter.queues.service import QueueService
@@ -104,6 +108,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     realtime.on_disconnect.append(disconnected)
     console.add_part("teams", teams.console_part)
     realtime.room_providers.append(teams.rooms_for)
+    calendars = CalendarService(db, clock)
+    numbers = NumberService(db, clock, settings.default_region)
+    calendars.on_change.append(numbers.forget_routes)
     queues = QueueService(db, clock)
 
     app[SETTINGS] = settings
@@ -119,6 +126,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     app[telephony_api.CALLS] = calls
     app[telephony_api.INTEGRATION_AUTH] = integrations
     app[teams_api.TEAMS] = teams
+    app[calendars_api.CALENDARS] = calendars
+    app[numbers_api.NUMBERS] = numbers
     app[queues_api.QUEUES] = queues
     app[TIMERS] = timers
     app[ROUTING] = routing
@@ -128,7 +137,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
 
     for table in (pages.routes, admin.routes, accounts_api.routes, console_api.routes, integrations_api.routes,
                   integrations_api.pages, agents_api.routes, agents_api.pages, customers_api.routes,
-                  telephony_api.routes, teams_api.routes, teams_api.pages, queues_api.routes,
+                  telephony_api.routes, teams_api.routes, teams_api.pages, calendars_api.routes,
+                  calendars_api.pages, numbers_api.routes, numbers_api.pages, queues_api.routes,
                   queues_pages.pages, routing_api.routes):
         table.add_to(app)
     if STATIC_DIR.is_dir():

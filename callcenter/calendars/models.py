@@ -187,3 +187,40 @@ def _check_days(field: str, days: tuple[date, ...]) -> set[date]:
             raise CalendarError(f"{field}.{index}", f"{day.isoformat()} is listed twice")
         seen.add(day)
     return seen
+
+
+@dataclass(frozen=True)
+class CalendarRecord:
+    """A stored calendar: its rules, the names of its custom days, and when it was written."""
+
+    calendar: Calendar
+    day_names: tuple[tuple[date, str], ...] = ()
+    created_at: int = 0
+    updated_at: int = 0
+
+    def day_name(self, day: date) -> str | None:
+        """The name given to a custom closed or open day (``Company outing``), if any."""
+        return next((name for named, name in self.day_names if named == day), None)
+
+
+@dataclass(frozen=True)
+class CalendarStatus:
+    """Whether a calendar is open at an instant, when that changes, and the public holiday of that day."""
+
+    at_ms: int
+    open: bool
+    next_change_ms: int | None
+    holiday: str | None
+
+
+@dataclass(frozen=True)
+class DayNote:
+    """A day that differs from the weekly hours: a public holiday, a custom closed day or a custom open day.
+
+    ``kind`` is ``holiday``, ``closed`` or ``open``; ``opens`` says whether the calendar opens that day.
+    """
+
+    day: date
+    kind: str
+    name: str | None
+    opens: bool

@@ -137,7 +137,8 @@ async def test_every_page_renders_only_catalog_text_in_the_pseudo_locale(
     csrf = await login(client, ADMIN[0], PASSWORD)
     for path in ("/", "/supervisor", "/admin/users", "/admin/users?notice=created", "/admin/audit", "/api/docs",
                  "/admin/devices", "/admin/integrations", "/admin/teams", "/customers", "/admin/skills",
-                 "/admin/queues", f"/admin/queues/{sales.id}?notice=created"):
+                 "/admin/queues", f"/admin/queues/{sales.id}?notice=created", "/admin/calendars",
+                 "/admin/numbers"):
         response = await client.get(f"{path}{'&' if '?' in path else '?'}locale=pseudo")
         assert response.status == 200, path
         pages[path] = await response.text()
