@@ -1,9 +1,14 @@
 """Storage: one connection pool per engine, numbered migrations, and the only way to write.
 
+``Database(url)`` gives the engine the URL names: ``SqliteDatabase`` here, or ``PgDatabase``
+(``callcenter/dbpg.py``) for ``postgresql://``. Both take the same ``?``-parameter SQL and the
+same migrations; what differs between the engines stays in these two modules.
+
 Writers go through ``transaction()``. On SQLite every writer shares one connection, so writers are
 serialized, and a batch of writers that queue up while one runs is committed together (group
 commit): each writer runs inside its own SAVEPOINT, so one that fails rolls back alone, and each
-leaves ``transaction()`` only after the COMMIT that made its writes durable.
+leaves ``transaction()`` only after the COMMIT that made its writes durable. On PostgreSQL each
+``transaction()`` is a real transaction on a pooled connection, and they run concurrently.
 """
 
 from __future__ import annotations
@@ -37,23 +42,119 @@ from callcenter.dbconn import (
     run_batch,
 )
 
-__all__ = ["Conn", "Database", "DirectConn", "Params", "Row", "ServerLock", "SqliteConn"]
+__all__ = ["Conn", "Database", "DirectConn", "Params", "Row", "ServerLock", "SqliteConn", "SqliteDatabase"]
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
 MAX_BATCH_WAIT_S = 0.004
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class Database:
-    """The application's database: ``transaction()`` to write, ``read()`` or ``fetch*`` to read."""
+    """The application's database: ``transaction()`` to write, ``read()`` or ``fetch*`` to read.
+
+    Constructing ``Database(url)`` returns the engine for the URL's scheme.
+    """
+
+    dialect: str
+    url: str
+    #: The SQLite file, or None on an engine without one.
+    path: Path | None = None
+
+    def __new__(cls, url: str) -> Database:
+        engine: type[Database] = cls
+        if cls is Database:
+            if url.startswith("sqlite:///"):
+                engine = SqliteDatabase
+            elif url.startswith(POSTGRES_SCHEMES):
+                from callcenter.dbpg import PgDatabase
+
+                engine = PgDatabase
+            else:
+                raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]}")
+        return super().__new__(engine)
+
+    async def connect(self) -> None:
+        """Open the connections."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Close every connection."""
+        raise NotImplementedError
+
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Conn]:
+        """Run the body as one atomic unit; return only after its writes are committed."""
+        raise NotImplementedError
+
+    async def run_write(self, body: Callable[[Conn], Awaitable[T]]) -> T:
+        """Like ``transaction()``, for a body that only touches the database."""
+        raise NotImplementedError
+
+    async def run_read(self, body: Callable[[Conn], Awaitable[T]]) -> T:
+        """Run a read-only body as one consistent snapshot of committed data."""
+        raise NotImplementedError
+
+    def read(self) -> contextlib.AbstractAsyncContextManager[Conn]:
+        """A connection that sees only committed data."""
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Read every row of a query from committed data."""
+        async with self.read() as conn:
+            return await conn.fetchall(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Read the first row of a query from committed data."""
+        async with self.read() as conn:
+            return await conn.fetchone(sql, params)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        """Read one value from committed data."""
+        async with self.read() as conn:
+            return await conn.fetchval(sql, params)
+
+    async def _lock_schema(self, conn: Conn) -> None:
+        """Keep other processes from migrating at the same time (a no-op where writers are serialized)."""
+
+    def _schema_sql(self, statement: str) -> str:
+        """A migration statement as this engine takes it."""
+        return statement
+
+    async def migrate(self) -> list[str]:
+        """Apply the numbered migrations not yet recorded in ``schema_migrations``."""
+        async with self.transaction() as conn:
+            await self._lock_schema(conn)
+            await conn.execute(self._schema_sql(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+            ))
+            done = {r["version"] for r in await conn.fetchall("SELECT version FROM schema_migrations")}
+            applied = []
+            for version, name, sql in load_migrations():
+                if version in done:
+                    continue
+                for statement in split_sql(sql):
+                    await conn.execute(self._schema_sql(statement))
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, _now_ms()),
+                )
+                applied.append(name)
+        for name in applied:
+            log.info("applied migration %s", name)
+        return applied
+
+
+class SqliteDatabase(Database):
+    """SQLite through aiosqlite: one writer connection (group commit) and one reader."""
+
+    dialect = "sqlite"
+    path: Path
 
     def __init__(self, url: str) -> None:
-        if not url.startswith("sqlite:///"):
-            raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]}")
         self.url = url
         self.path = Path(url[len("sqlite:///"):])
-        self.dialect = "sqlite"
         self._writer: SqliteConn | None = None
         self._reader: SqliteConn | None = None
         self._lock = asyncio.Lock()
@@ -180,44 +281,6 @@ class Database:
         if self._reader is None:
             raise RuntimeError("database is not connected")
         yield self._reader
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        """Read every row of a query from committed data."""
-        async with self.read() as conn:
-            return await conn.fetchall(sql, params)
-
-    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        """Read the first row of a query from committed data."""
-        async with self.read() as conn:
-            return await conn.fetchone(sql, params)
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        """Read one value from committed data."""
-        async with self.read() as conn:
-            return await conn.fetchval(sql, params)
-
-    async def migrate(self) -> list[str]:
-        """Apply the numbered migrations not yet recorded in ``schema_migrations``."""
-        async with self.transaction() as conn:
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
-            )
-            done = {r["version"] for r in await conn.fetchall("SELECT version FROM schema_migrations")}
-            applied = []
-            for version, name, sql in load_migrations():
-                if version in done:
-                    continue
-                for statement in split_sql(sql):
-                    await conn.execute(statement)
-                await conn.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    (version, name, _now_ms()),
-                )
-                applied.append(name)
-        for name in applied:
-            log.info("applied migration %s", name)
-        return applied
 
 
 def _swallow(fut: asyncio.Future[None]) -> None:

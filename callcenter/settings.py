@@ -15,8 +15,9 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         "sqlite:///var/callcenter.db",
-        pattern=r"^sqlite:///",
-        description="sqlite:///relative/path or sqlite:////absolute/path (PostgreSQL arrives with scale-out)",
+        pattern=r"^(sqlite:///|postgres(ql)?://)",
+        description="sqlite:///relative/path, sqlite:////absolute/path, or"
+        " postgresql://user:password@host:port/database (optional ?pool_size=N, default 10)",
     )
     redis_url: str | None = Field(None, description="Redis URL for Socket.IO between several nodes")
     host: str = "127.0.0.1"

@@ -15,6 +15,7 @@ from callcenter.clock import Clock
 from callcenter.console.models import Push
 from callcenter.db import Database
 from callcenter.settings import Settings
+from tests.backend import database_url
 
 PASSWORD = "correct-horse-battery"
 
@@ -42,9 +43,9 @@ class RecordingNotifier:
 
 
 def make_settings(tmp_path: Any, **overrides: Any) -> Settings:
-    """Settings for a temp database, with cheap password hashing."""
+    """Settings for the test directory's database (SQLite or PostgreSQL: tests/backend.py), cheap hashing."""
     values: dict[str, Any] = {
-        "database_url": f"sqlite:///{tmp_path}/cc.db",
+        "database_url": database_url(tmp_path),
         "argon2_memory_kib": 1024,
         "argon2_time_cost": 1,
         "public_url": "http://127.0.0.1:8080",

@@ -1,9 +1,18 @@
 import asyncio
 import sqlite3
 
+import asyncpg
+import pydantic
 import pytest
 
-from callcenter.db import Database, load_migrations, split_sql
+from callcenter.db import Conn, Database, load_migrations, split_sql
+from callcenter.dbpg import pg_sql, pool_options, schema_sql
+from callcenter.settings import Settings
+from tests import backend
+
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
+sqlite_only = pytest.mark.skipif(backend.POSTGRES, reason="about the SQLite engine")
+postgres_only = pytest.mark.skipif(not backend.POSTGRES, reason="needs CALLCENTER_TEST_DATABASE_URL (PostgreSQL)")
 
 
 async def test_migrations_are_recorded_once(db: Database) -> None:
@@ -12,6 +21,7 @@ async def test_migrations_are_recorded_once(db: Database) -> None:
     assert await db.migrate() == []
 
 
+@sqlite_only
 async def test_pragmas(db: Database) -> None:
     assert await db.fetchval("PRAGMA journal_mode") == "wal"
     assert await db.fetchval("PRAGMA foreign_keys") == 1
@@ -25,17 +35,28 @@ async def test_failed_transaction_stores_nothing(db: Database) -> None:
     assert await db.fetchval("SELECT COUNT(*) FROM login_attempts") == 0
 
 
+async def test_concurrent_writers_all_commit(db: Database) -> None:
+    async def write(i: int) -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, 'ip', ?, TRUE)",
+                               (f"u{i}", i))
+
+    await asyncio.gather(*(write(i) for i in range(100)))
+    assert await db.fetchval("SELECT COUNT(*) FROM login_attempts") == 100
+    assert await db.fetchval("SELECT SUM(at) FROM login_attempts") == sum(range(100))
+
+
+@sqlite_only
 async def test_concurrent_writers_are_group_committed(db: Database) -> None:
     async def write(i: int) -> None:
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, 'ip', ?, TRUE)",
                                (f"u{i}", i))
 
-    before = db.batches
+    before = db.batches  # type: ignore[attr-defined]
     await asyncio.gather(*(write(i) for i in range(100)))
-    assert await db.fetchval("SELECT COUNT(*) FROM login_attempts") == 100
     # 100 writers arriving together share a few commits instead of one each.
-    assert 1 <= db.batches - before < 100
+    assert 1 <= db.batches - before < 100  # type: ignore[attr-defined]
 
 
 async def test_one_failing_writer_in_a_batch_rolls_back_alone(db: Database) -> None:
@@ -48,7 +69,7 @@ async def test_one_failing_writer_in_a_batch_rolls_back_alone(db: Database) -> N
                                    " last_seen_at, expires_at) VALUES ('x', 999, 'c', 1, 1, 1)")
 
     results = await asyncio.gather(*(write(i) for i in range(10)), return_exceptions=True)
-    assert [type(r) for r in results].count(sqlite3.IntegrityError) == 1
+    assert [isinstance(r, INTEGRITY_ERRORS) for r in results].count(True) == 1
     names = {r["username"] for r in await db.fetchall("SELECT username FROM login_attempts")}
     assert names == {f"u{i}" for i in range(10)} - {"u5"}
 
@@ -77,10 +98,125 @@ async def test_a_cancelled_writer_does_not_stall_others(db: Database) -> None:
 async def test_reads_see_only_committed_data(db: Database) -> None:
     async with db.transaction() as conn:
         await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('a', 'ip', 1, TRUE)")
+        assert await conn.fetchval("SELECT COUNT(*) FROM login_attempts") == 1
         assert await db.fetchval("SELECT COUNT(*) FROM login_attempts") == 0
     assert await db.fetchval("SELECT COUNT(*) FROM login_attempts") == 1
+
+
+async def test_one_hop_batches_write_atomically_and_read_what_is_committed(db: Database) -> None:
+    async def insert(conn: Conn) -> int:
+        await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('a', 'ip', 1, FALSE)")
+        return int(await conn.fetchval("SELECT COUNT(*) FROM login_attempts"))
+
+    async def insert_then_fail(conn: Conn) -> None:
+        await insert(conn)
+        raise ValueError("no")
+
+    async def read(conn: Conn) -> list[tuple[str, bool]]:
+        return [(r["username"], bool(r["ok"])) for r in await conn.fetchall("SELECT username, ok FROM login_attempts")]
+
+    assert await db.run_write(insert) == 1
+    with pytest.raises(ValueError, match="no"):
+        await db.run_write(insert_then_fail)
+    assert await db.run_read(read) == [("a", False)]
+
+
+async def test_the_same_store_sql_reads_alike_on_every_engine(db: Database) -> None:
+    async with db.transaction() as conn:
+        changed = await conn.execute(
+            "INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, ?, ?, ?), (?, ?, ?, ?)",
+            ("q?x", "ip", 2**40, True, "b", "ip", 3, False))
+        assert changed == 2
+        await conn.executemany("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, 'ip', ?, ?)",
+                               [("c", 5, True), ("d", 6, False)])
+        assert await conn.execute("UPDATE login_attempts SET ok = ? WHERE NOT ok", (True,)) == 2
+    rows = await db.fetchall("SELECT id, username, at FROM login_attempts WHERE username <> '?' ORDER BY id")
+    assert [(r["id"], r["username"]) for r in rows] == [(1, "q?x"), (2, "b"), (3, "c"), (4, "d")]
+    assert rows[0]["at"] == 2**40  # 64-bit integers on both engines
+    # Aggregates come back as int and float, never Decimal.
+    total = await db.fetchval("SELECT SUM(at) FROM login_attempts WHERE at < ?", (100,))
+    assert total == 14 and type(total) is int
+    mean = await db.fetchval("SELECT AVG(at) FROM login_attempts WHERE at < ?", (100,))
+    assert mean == pytest.approx(14 / 3) and type(mean) is float
+    assert await db.fetchone("SELECT id FROM login_attempts WHERE username = ?", ("nobody",)) is None
+    assert await db.fetchval("SELECT COUNT(*) FROM login_attempts WHERE ok AND username LIKE ?", ("%?%",)) == 1
 
 
 def test_split_sql_drops_comments() -> None:
     assert split_sql("-- note\nCREATE TABLE a (x INT);\n\nCREATE TABLE b (y INT);\n") == [
         "CREATE TABLE a (x INT)", "CREATE TABLE b (y INT)"]
+
+
+def test_unknown_url_schemes_are_refused() -> None:
+    with pytest.raises(ValueError, match="mysql"):
+        Database("mysql://db/cc")
+    with pytest.raises(pydantic.ValidationError):
+        Settings(database_url="mysql://db/cc")
+    assert Settings(database_url="postgresql://cc:pw@db:5432/cc").sqlite_path() is None
+    assert Database("postgresql://cc:pw@db:5432/cc").dialect == "postgresql"
+    assert Database("sqlite:///var/x.db").dialect == "sqlite"
+
+
+def test_question_marks_become_numbered_parameters_outside_literals() -> None:
+    assert pg_sql("SELECT a FROM t WHERE b = ? AND c IN (?, ?)") == "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)"
+    assert pg_sql("SELECT '?', 'it''s ?', \"q?\" FROM t -- why?\nWHERE x = ? /* ? */") == (
+        "SELECT '?', 'it''s ?', \"q?\" FROM t -- why?\nWHERE x = $1 /* ? */")
+    assert pg_sql("SELECT 1") == "SELECT 1"
+
+
+def test_migrations_read_as_postgresql() -> None:
+    assert schema_sql("CREATE TABLE t (\n  id INTEGER PRIMARY KEY,\n  n INTEGER NOT NULL, at BIGINT)") == (
+        "CREATE TABLE t (\n  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n  n BIGINT NOT NULL, at BIGINT)")
+    assert schema_sql("CREATE TABLE p (user_id INTEGER PRIMARY KEY REFERENCES users (id))") == (
+        "CREATE TABLE p (user_id BIGINT PRIMARY KEY REFERENCES users (id))")
+
+
+def test_pool_size_comes_from_the_url_and_the_rest_goes_to_asyncpg() -> None:
+    assert pool_options("postgresql://u:p@h:5432/cc?pool_size=25&sslmode=require") == (
+        "postgresql://u:p@h:5432/cc?sslmode=require", 25)
+    assert pool_options("postgresql://u@h/cc") == ("postgresql://u@h/cc", 10)
+    with pytest.raises(ValueError, match="pool_size"):
+        pool_options("postgresql://u@h/cc?pool_size=0")
+
+
+@postgres_only
+async def test_postgresql_transactions_run_side_by_side(db: Database) -> None:
+    holding = asyncio.Event()
+    done = asyncio.Event()
+
+    async def long_one() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('long', 'ip', 1, TRUE)")
+            holding.set()
+            await done.wait()
+
+    task = asyncio.create_task(long_one())
+    await holding.wait()
+    # A second writer commits while the first is still open (on SQLite it would wait its turn).
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('short', 'ip', 2, TRUE)")
+    assert [r["username"] for r in await db.fetchall("SELECT username FROM login_attempts")] == ["short"]
+    done.set()
+    await task
+    assert await db.fetchval("SELECT COUNT(*) FROM login_attempts") == 2
+
+
+@postgres_only
+async def test_servers_starting_together_migrate_once() -> None:
+    assert backend.BASE_URL is not None
+    admin = await asyncpg.connect(backend.BASE_URL)
+    name = f"cct_migrate_{id(admin)}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = backend._with_database(backend.BASE_URL, name)
+        servers = [Database(url) for _ in range(3)]
+        await asyncio.gather(*(s.connect() for s in servers))
+        try:
+            applied = await asyncio.gather(*(s.migrate() for s in servers))
+        finally:
+            await asyncio.gather(*(s.close() for s in servers))
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+    names = [n for _, n, _ in load_migrations()]
+    assert sorted(applied, key=len) == [[], [], names]

@@ -1,0 +1,208 @@
+"""The database engine tests run on: a SQLite file per test, or an empty PostgreSQL database per test.
+
+``CALLCENTER_TEST_DATABASE_URL`` (a PostgreSQL URL, usually of its ``postgres`` database) selects
+PostgreSQL; scripts/pg_local.py starts a throwaway cluster and sets it. The schema is migrated
+once into a template database, and a few copies of it (``CREATE DATABASE … TEMPLATE``) serve the
+whole session: after each test, on a background thread, the connections its database still has
+are cut, every table but ``schema_migrations`` is emptied and every id sequence starts again at 1,
+and the database goes back to the ready queue. A test gets a migrated database holding no rows,
+exactly as a new SQLite file; copying one per test instead costs a file per table and index
+(several hundred) and takes 0.1-0.5 s. One test directory (``tmp_path``) names one database, as it
+names one SQLite file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from callcenter.db import Database
+
+ENV = "CALLCENTER_TEST_DATABASE_URL"
+BASE_URL = os.environ.get(ENV) or None
+POSTGRES = BASE_URL is not None
+SPARE = 2  # copies made at the start, before any test asks
+
+
+def database_url(tmp_path: Path | str) -> str:
+    """The database URL for a test directory: the same directory always names the same database."""
+    if BASE_URL is None:
+        return f"sqlite:///{tmp_path}/cc.db"
+    return _pool().url_for(str(tmp_path))
+
+
+def release() -> None:
+    """Empty (in the background) the databases handed out so far, for later tests: theirs is over."""
+    if _databases is not None:
+        _databases.release()
+
+
+def shutdown() -> None:
+    """Drop every database this session made."""
+    global _databases
+    if _databases is not None:
+        _databases.shutdown()
+        _databases = None
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+async def _emptying_sql(conn: asyncpg.Connection) -> str:
+    """DELETE every table, children before parents (no cascades run, no new files), then restart the ids."""
+    tables = {r["t"] for r in await conn.fetch(
+        "SELECT c.oid::regclass::text AS t FROM pg_class c WHERE c.relkind = 'r'"
+        " AND c.relnamespace = 'public'::regnamespace AND c.relname <> 'schema_migrations'")}
+    parents: dict[str, set[str]] = {t: set() for t in tables}
+    for r in await conn.fetch(
+            "SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent FROM pg_constraint"
+            " WHERE contype = 'f' AND connamespace = 'public'::regnamespace"):
+        if r["child"] != r["parent"]:
+            parents[r["child"]].add(r["parent"])
+    order: list[str] = []
+    while parents:
+        # A table no remaining table refers to can go now.
+        free = sorted(t for t in parents if not any(t in ps for ps in parents.values()))
+        if not free:
+            raise RuntimeError(f"foreign keys form a cycle among {sorted(parents)}")
+        order += free
+        for t in free:
+            del parents[t]
+    sequences = [r["s"] for r in await conn.fetch(
+        "SELECT pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) AS s FROM pg_attribute a"
+        " JOIN pg_class c ON c.oid = a.attrelid WHERE a.attidentity <> ''"
+        " AND c.relnamespace = 'public'::regnamespace")]
+    statements = [f"DELETE FROM {t}" for t in order] + [f"SELECT setval('{s}', 1, false)" for s in sequences]
+    return "; ".join(statements)
+
+
+class _Databases:
+    """The template, its copies and their emptying, run on a thread with its own event loop."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.prefix = f"cct_{os.getpid()}_{secrets.token_hex(3)}"
+        self.template = f"{self.prefix}_tpl"
+        self.by_key: dict[str, str] = {}
+        self.handed: list[str] = []
+        self.made: list[str] = []
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="test-databases", daemon=True)
+        self.thread.start()
+        self._call(self._start())
+
+    def _call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    async def _start(self) -> None:
+        self.admin = await asyncpg.connect(self.base)
+        await self.admin.execute(f'CREATE DATABASE "{self.template}"')
+        db = Database(_with_database(self.base, self.template))
+        await db.connect()
+        try:
+            await db.migrate()
+        finally:
+            await db.close()
+        conn = await asyncpg.connect(_with_database(self.base, self.template))
+        try:
+            self.emptying = await _emptying_sql(conn)
+        finally:
+            await conn.close()
+        self.ready: asyncio.Queue[str] = asyncio.Queue()
+        self.dirty: asyncio.Queue[str] = asyncio.Queue()
+        self.pending = 0  # handed back, not yet emptied
+        self.failed = RuntimeError("no failure")
+        for _ in range(SPARE):
+            await self.ready.put(await self._copy())
+        self.cleaner = asyncio.create_task(self._clean())
+
+    async def _copy(self) -> str:
+        name = f"{self.prefix}_{len(self.made) + 1}"
+        self.made.append(name)
+        # FILE_COPY: for a small database it is faster than PostgreSQL 15's default WAL_LOG.
+        await self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY FILE_COPY')
+        return name
+
+    def _dirty(self, name: str) -> None:
+        self.pending += 1
+        self.dirty.put_nowait(name)
+
+    async def _clean(self) -> None:
+        while True:
+            name = await self.dirty.get()
+            try:
+                await self._empty(name)
+            except Exception as err:  # a waiting test gets the error instead of waiting for ever
+                self.failed = RuntimeError(f"could not empty test database {name}: {err!r}")
+                name = ""
+            self.pending -= 1
+            self.ready.put_nowait(name)
+
+    async def _empty(self, name: str) -> None:
+        conn = await asyncpg.connect(_with_database(self.base, name))
+        try:
+            # A test that left a connection open (or a transaction) does not keep its rows alive.
+            await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                               " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            await conn.execute(self.emptying)
+        finally:
+            await conn.close()
+
+    async def _take(self) -> str:
+        if self.ready.empty() and self.pending == 0:
+            return await self._copy()  # none will come back: every database is in use
+        name = await self.ready.get()
+        if not name:
+            raise self.failed
+        return name
+
+    def url_for(self, key: str) -> str:
+        name = self.by_key.get(key)
+        if name is None:
+            name = self._call(self._take())
+            self.by_key[key] = name
+            self.handed.append(name)
+        return _with_database(self.base, name)
+
+    def release(self) -> None:
+        names, self.handed = self.handed, []
+        self.by_key.clear()
+        for name in names:
+            self.loop.call_soon_threadsafe(self._dirty, name)
+
+    async def _stop(self) -> None:
+        self.cleaner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.cleaner
+        for name in [*self.made, self.template]:
+            await self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await self.admin.close()
+
+    def shutdown(self) -> None:
+        self.release()
+        self._call(self._stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
+_databases: _Databases | None = None
+_lock = threading.Lock()
+
+
+def _pool() -> _Databases:
+    global _databases
+    with _lock:
+        if _databases is None:
+            assert BASE_URL is not None
+            _databases = _Databases(BASE_URL)
+        return _databases
