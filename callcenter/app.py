@@ -100,6 +100,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     teams = TeamService(db, clock, realtime)
     routing = RoutingService(db, clock, realtime, timers)
     telephony.watchers.append(routing.call_changed)
+    accounts.user_listeners.append(routing.agent_changed)
     console.add_part("presence", routing.state_part)
     realtime.on("agent:presence", routing_events.presence_handler(routing))
     realtime.on("agent:wrap_up", routing_events.wrap_up_handler(routing))
@@ -112,6 +113,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     numbers = NumberService(db, clock, settings.default_region)
     calendars.on_change.append(numbers.forget_routes)
     queues = QueueService(db, clock)
+    routing.numbers = numbers
+    queues.listeners.append(routing.config_changed)
 
     app[SETTINGS] = settings
     app[CLOCK] = clock

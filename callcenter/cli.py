@@ -50,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate.add_argument("--speed", type=float, default=1.0, help="run the calls' own pace this many times faster")
     simulate.add_argument("--url", help="the server (default: CALLCENTER_PUBLIC_URL)")
     simulate.add_argument("--seed", type=int)
+    simulate.add_argument("--staff", type=int, default=4,
+                          help="offline agents the simulator works as (available, answering, wrapping up)")
 
     from callcenter.integrations.cli import add_parser as add_integration_parser
 
@@ -230,7 +232,7 @@ async def _simulate(settings: Any, args: argparse.Namespace) -> int:
     url = (args.url or settings.public_url).rstrip("/")
     print(f"simulating calls against {url} at {args.rate:g} calls/min; Ctrl+C stops")
     try:
-        started = await run(settings, url, args.rate, args.duration, args.speed, args.seed)
+        started = await run(settings, url, args.rate, args.duration, args.speed, args.seed, args.staff)
     except OSError as err:
         raise CliError(f"cannot reach {url}: {err}") from err
     print(f"{started} calls simulated")

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import random
+from datetime import time
 
 from callcenter.accounts.models import SYSTEM, Role
 from callcenter.accounts.service import AccountService
 from callcenter.agents.models import DeviceKind
 from callcenter.agents.service import AgentService
+from callcenter.calendars.models import Calendar, make_slots
+from callcenter.calendars.service import CalendarService
 from callcenter.clock import Clock
 from callcenter.customers.models import CustomerDraft, OrderDraft, PhoneDraft
 from callcenter.customers.service import CustomerService
 from callcenter.db import Database
 from callcenter.errors import Conflict
+from callcenter.numbers.models import NumberDraft
+from callcenter.numbers.service import NumberService
+from callcenter.queues.models import DispositionDraft, OverflowAction, QueueSettings, SkillWant
+from callcenter.queues.service import QueueService
 from callcenter.teams.service import TeamService
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for newcomers; demo data only
@@ -77,7 +84,57 @@ async def seed(db: Database, accounts: AccountService, clock: Clock) -> list[tup
             await agents.add_device(SYSTEM, users[username], DeviceKind.EXTENSION, extension, "desk phone")
     await _teams(TeamService(db, clock, _Quiet()), users)
     await _customers(db, clock, users)
+    await _routing(db, clock, users)
     return logins
+
+
+# Skills with each agent's proficiency (1–5); queues want them; dispositions close each call.
+DEMO_SKILLS = {"mandarin": "普通话", "english": "英语", "billing": "账务"}
+DEMO_PROFICIENCY = {
+    "wangfang": {"mandarin": 5, "english": 2}, "zhangwei": {"mandarin": 5, "billing": 4},
+    "liuyang": {"mandarin": 4, "english": 3, "billing": 2}, "emma": {"english": 5, "mandarin": 1},
+    "james": {"english": 5, "billing": 3}, "maria": {"english": 4},
+}
+DEMO_QUEUES = [
+    QueueSettings("sales", "Sales", "销售", skills=(SkillWant("mandarin", 2),), max_wait_s=120,
+                  overflow_action=OverflowAction.QUEUE, overflow_queue="support", wrap_up_s=45),
+    QueueSettings("support", "Support", "售后服务", wrap_up_s=60, max_queue=20,
+                  overflow_action=OverflowAction.CALLBACK),
+    QueueSettings("billing", "Billing", "账务", skills=(SkillWant("billing", 2),), max_wait_s=180,
+                  overflow_action=OverflowAction.VOICEMAIL, wrap_up_s=90),
+    QueueSettings("english", "English line", "英语专线", skills=(SkillWant("english", 3),), wrap_up_s=60),
+]
+DEMO_DISPOSITIONS = [
+    ("resolved", "Resolved", "已解决", True), ("follow_up", "Follow-up needed", "需要跟进", False),
+    ("escalated", "Escalated", "已升级", False), ("wrong_number", "Wrong number", "打错电话", False),
+]
+# The main line is open around the clock (so a newcomer's calls always route); the billing line keeps
+# Beijing office hours with China's public holidays and adjusted working days.
+DEMO_NUMBERS = [("+86 10 8888 0000", "sales", False), ("+86 10 8888 0001", "support", False),
+                ("+86 10 8888 0002", "billing", True), ("+44 20 7946 0000", "english", False)]
+
+
+async def _routing(db: Database, clock: Clock, users: dict[str, int]) -> None:
+    queues = QueueService(db, clock)
+    if await db.fetchval("SELECT COUNT(*) FROM queues"):
+        return  # seeded already
+    for name, name_zh in DEMO_SKILLS.items():
+        with contextlib.suppress(Conflict):
+            await queues.create_skill(SYSTEM, name, name_zh)
+    for username, levels in DEMO_PROFICIENCY.items():
+        await queues.set_agent_skills(SYSTEM, users[username], [SkillWant(k, v) for k, v in levels.items()])
+    for settings in sorted(DEMO_QUEUES, key=lambda q: q.overflow_queue is not None):
+        queue = await queues.create_queue(SYSTEM, settings)
+        for code, label, label_zh, fcr in DEMO_DISPOSITIONS:
+            await queues.add_disposition(SYSTEM, queue.id, DispositionDraft(code, label, label_zh, fcr))
+    office = await CalendarService(db, clock).create(SYSTEM, Calendar(
+        0, "Beijing office", "Asia/Shanghai", make_slots((d, time(9), time(18)) for d in range(5)),
+        holiday_country="CN", name_en="Beijing office hours", name_zh="北京办公时间"))
+    numbers = NumberService(db, clock, "CN")
+    for number, queue_key, office_hours in DEMO_NUMBERS:
+        await numbers.create(SYSTEM, NumberDraft(number, queue_key, region="CN",
+                                                 calendar=office.calendar.id if office_hours else None,
+                                                 closed_action="voicemail" if office_hours else "reject"))
 
 
 async def _teams(teams: TeamService, users: dict[str, int]) -> None:

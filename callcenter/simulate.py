@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -18,10 +18,14 @@ import aiohttp
 from callcenter.accounts.models import SYSTEM
 from callcenter.clock import SystemClock
 from callcenter.db import Database
+from callcenter.errors import DomainError
 from callcenter.integrations.crypto import SecretBox
 from callcenter.integrations.models import IntegrationKind
 from callcenter.integrations.service import IntegrationService
+from callcenter.routing.models import Presence
+from callcenter.routing.service import RoutingService
 from callcenter.settings import Settings
+from callcenter.timers.service import TimerService
 
 log = logging.getLogger(__name__)
 SIMULATOR = "callcenter simulate"
@@ -31,13 +35,16 @@ IVR = ("1", "2", "3", "9")
 
 @dataclass
 class World:
-    """What the simulator draws from: customers' numbers, agents, and the PBX token."""
+    """What the simulator draws from: customers' numbers, agents, the PBX token, the center's own numbers."""
 
     token: str
     numbers: list[str]
     agents: list[str]
     region: str
     db: Database | None = None
+    dialled: list[str] = field(default_factory=list)  # numbers with a queue: calls to them are routed
+    staff: dict[str, int] = field(default_factory=dict)  # agents the simulator works for: username → id
+    routing: RoutingService | None = None
 
     async def available(self) -> list[str]:
         """Agents who are Available now (ringing them makes a newcomer's console pop); else everyone."""
@@ -47,6 +54,45 @@ class World:
             "SELECT u.username FROM agent_presence p JOIN users u ON u.id = p.user_id"
             " WHERE p.presence = 'available' AND u.role = 'agent' AND NOT u.disabled ORDER BY u.id")
         return [r["username"] for r in rows] or self.agents
+
+
+class _Quiet:
+    """The simulator's own routing changes are seen by the server, which pushes them; it pushes nothing."""
+
+    async def send(self, pushes: object) -> None:
+        """The server pushes."""
+
+    async def broadcast(self, room: str, event: str, payload: object) -> None:
+        """The server pushes."""
+
+    async def end_sessions(self, token_hashes: object) -> None:
+        """Not used."""
+
+    async def join_rooms(self, user_id: int, add: object = (), remove: object = ()) -> None:
+        """Not used."""
+
+
+async def staff(world: World, count: int) -> None:
+    """Work as ``count`` agents: set them available (the server's router sees the change and rebuilds)."""
+    if world.db is None or count <= 0:
+        return
+    rows = await world.db.fetchall(
+        "SELECT u.id, u.username FROM users u LEFT JOIN agent_presence p ON p.user_id = u.id"
+        " WHERE u.role = 'agent' AND NOT u.disabled AND COALESCE(p.presence, 'offline') = 'offline'"
+        " ORDER BY u.id LIMIT ?", (count,))
+    world.routing = RoutingService(world.db, SystemClock(), _Quiet(), TimerService(world.db, SystemClock()))
+    for row in rows:
+        await world.routing.set_presence(row["id"], Presence.AVAILABLE, None)
+        world.staff[row["username"]] = row["id"]
+    log.info("working as %s", ", ".join(world.staff) or "nobody (every agent is online already)")
+
+
+async def unstaff(world: World) -> None:
+    """Sign the simulated agents off again."""
+    if world.routing is None:
+        return
+    for user_id in world.staff.values():
+        await world.routing.set_presence(user_id, Presence.OFFLINE, None)
 
 
 async def prepare(settings: Settings) -> World:
@@ -66,10 +112,11 @@ async def prepare(settings: Settings) -> World:
         numbers = [r["e164"] for r in await db.fetchall("SELECT e164 FROM customer_phones ORDER BY customer_id")]
         agents = [r["username"] for r in await db.fetchall(
             "SELECT username FROM users WHERE role = 'agent' AND NOT disabled ORDER BY id")]
+        dialled = [r["number"] for r in await db.fetchall("SELECT number FROM numbers ORDER BY id")]
     except BaseException:
         await db.close()
         raise
-    return World(token, numbers, agents, settings.default_region, db)
+    return World(token, numbers, agents, settings.default_region, db, dialled)
 
 
 def caller(world: World, rng: random.Random) -> str:
@@ -86,9 +133,83 @@ def caller(world: World, rng: random.Random) -> str:
     return rng.choice(["anonymous", "+266696687", "restricted"])
 
 
+async def routed(http: aiohttp.ClientSession, url: str, world: World, rng: random.Random, n: int,
+                 speed: float) -> None:
+    """One call to one of the center's numbers, routed by the server: the PBX asks until it may dial."""
+    headers = {"Authorization": f"Bearer {world.token}"}
+    call_id = f"sim-{rng.getrandbits(48):012x}-{n}"
+    base: dict[str, Any] = {"call_id": call_id, "direction": "inbound", "from": caller(world, rng),
+                            "to": rng.choice(world.dialled), "ivr": rng.choice(IVR)}
+
+    async def post(event: str, **extra: Any) -> dict[str, Any]:
+        async with http.post(f"{url}/api/telephony/events", json={**base, "event": event, **extra},
+                             headers=headers) as response:
+            if response.status >= 400:
+                log.warning("%s %s: %s %s", call_id, event, response.status, await response.text())
+                return {}
+            return dict(await response.json())
+
+    loop = asyncio.get_running_loop()
+    patience = loop.time() + rng.uniform(30, 150) / speed
+    while True:
+        answer = await post("ringing", route=True)
+        action = answer.get("action")
+        if action == "dial":
+            break
+        if action not in ("queue", "overflow") or not answer.get("retry_after_s") or loop.time() > patience:
+            await post("ended", cause="cancel" if action in ("queue", "overflow") else "normalClearing")
+            return
+        await asyncio.sleep(float(answer["retry_after_s"]) / speed)
+    agent = str(answer["agent"])
+    await asyncio.sleep(rng.uniform(2, 6) / speed)
+    if rng.random() < 0.1 and agent in world.staff:
+        await routed_ring_out(post, answer, patience, speed, rng, world, agent)
+        return
+    await post("answered", agent=agent)
+    await asyncio.sleep(rng.uniform(15, 90) / speed)
+    await post("ended", cause="normalClearing")
+    await wrap_up(world, agent, answer, rng, speed)
+
+
+async def routed_ring_out(post: Any, answer: dict[str, Any], patience: float, speed: float, rng: random.Random,
+                          world: World, agent: str) -> None:
+    """The agent lets it ring: the server's ring timeout moves the call on; the caller waits or gives up."""
+    await asyncio.sleep(float(answer["route"].get("ring_timeout_s") or 20) / speed)
+    while asyncio.get_running_loop().time() < patience:
+        again = await post("ringing", route=True)
+        if again.get("action") == "dial" and again.get("agent") != agent:
+            await post("answered", agent=again["agent"])
+            await asyncio.sleep(rng.uniform(15, 60) / speed)
+            await post("ended", cause="normalClearing")
+            await wrap_up(world, str(again["agent"]), again, rng, speed)
+            return
+        await asyncio.sleep(5 / speed)
+    await post("ended", cause="cancel")
+
+
+async def wrap_up(world: World, agent: str, answer: dict[str, Any], rng: random.Random, speed: float) -> None:
+    """A simulated agent wraps up with a disposition of the queue after a few seconds (people do it themselves)."""
+    if world.routing is None or agent not in world.staff:
+        return
+    await asyncio.sleep(rng.uniform(3, 12) / speed)
+    user_id = world.staff[agent]
+    state = await world.routing.agent_state(user_id)
+    if state["work"] != "wrap_up" or state["wrap_up"] is None:
+        return
+    choices = state["wrap_up"]["dispositions"]
+    pick = rng.choice(choices)["id"] if choices else None
+    try:
+        await world.routing.wrap_up(user_id, state["wrap_up"]["call_id"], pick, None)
+    except DomainError as err:  # the wrap-up timed out meanwhile
+        log.info("wrap-up of %s: %s", agent, err.message)
+
+
 async def lifecycle(http: aiohttp.ClientSession, url: str, world: World, rng: random.Random, n: int,
                     speed: float) -> None:
     """One call from ringing to its end, at a human pace divided by ``speed``."""
+    if world.dialled and rng.random() < 0.8:
+        await routed(http, url, world, rng, n, speed)
+        return
     headers = {"Authorization": f"Bearer {world.token}"}
     call_id = f"sim-{rng.getrandbits(48):012x}-{n}"
     pool = await world.available()
@@ -139,9 +260,14 @@ async def lifecycle(http: aiohttp.ClientSession, url: str, world: World, rng: ra
 
 
 async def run(settings: Settings, url: str, rate_per_min: float, duration_s: float | None, speed: float,
-              seed: int | None) -> int:
-    """Start calls at ``rate_per_min`` until ``duration_s`` passes (or forever); returns calls started."""
+              seed: int | None, staffed: int = 0) -> int:
+    """Start calls at ``rate_per_min`` until ``duration_s`` passes (or forever); returns calls started.
+
+    Calls to the center's configured numbers (80 %) are routed by the server; the rest ring agents
+    the way a PBX with its own ring groups would. ``staffed`` agents are worked by the simulator.
+    """
     world = await prepare(settings)
+    await staff(world, staffed)
     rng = random.Random(seed)  # noqa: S311 - simulated traffic, not secrets
     started = 0
     tasks: set[asyncio.Task[None]] = set()
@@ -158,6 +284,7 @@ async def run(settings: Settings, url: str, rate_per_min: float, duration_s: flo
                 await asyncio.sleep(rng.expovariate(rate_per_min / 60))
             await asyncio.gather(*tasks, return_exceptions=True)
     finally:
+        await unstaff(world)
         if world.db is not None:
             await world.db.close()
     return started

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,8 @@ class AccountService:
         self.hasher = hasher
         self.notifier = notifier
         self.policy = policy
+        # Told the id of a user whose role or enabled flag changed, after the commit (routing re-reads them).
+        self.user_listeners: list[Callable[[int], Awaitable[None]]] = []
 
     async def create_user(
         self, actor: Actor, username: str, password: str, role: Role, display_name: str | None = None,
@@ -122,6 +125,9 @@ class AccountService:
             await record(conn, now, actor, "user.update", "user", user_id, **changes)
         if ended:
             await self.notifier.end_sessions(ended)
+        if role is not None or disabled is not None:
+            for listener in self.user_listeners:
+                await listener(user_id)
         return user
 
     async def set_own_locale(self, user: User, locale: str | None) -> User:
