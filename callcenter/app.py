@@ -158,7 +158,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     """Open the database (holding the server lock on a SQLite file), migrate, then freeze the heap."""
     db = app[DATABASE]
-    lock = ServerLock(db.path) if db.dialect == "sqlite" else None
+    lock = ServerLock(db.path) if db.path is not None else None
     if lock is not None and not lock.acquire():
         raise RuntimeError(f"another server is using {db.path}")
     try:
