@@ -1,4 +1,7 @@
-"""SQLite online backup while serving, and a restore that refuses a running server's file."""
+"""SQLite online backup while serving, and a restore that refuses a running server's file.
+
+PostgreSQL has its own tools for both (pg_dump, pg_restore); on it these commands say so and stop.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +45,8 @@ def _backup(source: Path, target: Path) -> None:
 async def backup(source: Path | None, target: Path) -> None:
     """Copy the live database to ``target`` (atomically: a partial copy never has the final name)."""
     if source is None:
-        raise BackupError("backup works on SQLite; use pg_dump for PostgreSQL (docs/DEPLOY.md)")
+        raise BackupError("backup copies a SQLite file; back PostgreSQL up with pg_dump, for example"
+                          " pg_dump --format=custom --file=FILE \"$CALLCENTER_DATABASE_URL\" (docs/STORAGE.md)")
     if not await asyncio.to_thread(source.exists):
         raise BackupError(f"no database at {source}")
     await asyncio.to_thread(_backup, source, target)
@@ -69,7 +73,9 @@ def _restore(backup_file: Path, target: Path) -> None:
 async def restore(backup_file: Path, target: Path | None) -> None:
     """Replace the database with a checked backup, unless a server holds it."""
     if target is None:
-        raise BackupError("restore works on SQLite; use pg_restore for PostgreSQL (docs/DEPLOY.md)")
+        raise BackupError("restore replaces a SQLite file; restore PostgreSQL with pg_restore, servers stopped, for"
+                          " example pg_restore --clean --if-exists --dbname=\"$CALLCENTER_DATABASE_URL\" FILE"
+                          " (docs/STORAGE.md)")
     if not await asyncio.to_thread(backup_file.exists):
         raise BackupError(f"no backup at {backup_file}")
     try:

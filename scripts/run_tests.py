@@ -1,5 +1,11 @@
 #!/usr/bin/env python3
-"""Run the whole suite in stages (lint, types, tests, benchmark smoke runs), printing each stage's time."""
+"""Run the whole suite in stages (lint, types, tests, benchmark smoke runs), printing each stage's time.
+
+The tests run on SQLite, then again on PostgreSQL (without the browser tests) against a throwaway
+local cluster (scripts/pg_local.py) when PostgreSQL is installed, or against
+``CALLCENTER_TEST_DATABASE_URL`` when that is set. Without either, the PostgreSQL run is skipped
+and says so; ``CALLCENTER_REQUIRE_POSTGRES=1`` makes that a failure (CI sets it).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from pg_local import ENV as PG_ENV  # noqa: E402
+from pg_local import find_bin, local_postgres  # noqa: E402
 
 
 def stage(name: str, cmd: list[str], env: dict[str, str] | None = None) -> bool:
@@ -23,15 +32,41 @@ def stage(name: str, cmd: list[str], env: dict[str, str] | None = None) -> bool:
     return result.returncode == 0
 
 
+def postgres_stage(cmd: list[str]) -> dict[str, bool]:
+    """The tests again on PostgreSQL: a given server, a throwaway local one, or a note that there is none."""
+    name = "pytest (PostgreSQL)"
+    given = os.environ.get(PG_ENV)
+    if given:
+        return {name: stage(f"{name} at {given}", cmd, {PG_ENV: given})}
+    bindir = find_bin()
+    if bindir is None:
+        required = os.environ.get("CALLCENTER_REQUIRE_POSTGRES") == "1"
+        print(f"\n=== {name}: NOT RUN: PostgreSQL is not installed (Debian: apt-get install postgresql)"
+              + ("; CALLCENTER_REQUIRE_POSTGRES=1 makes this a failure" if required else ""), flush=True)
+        return {f"{name} not run": False} if required else {}
+    started = time.monotonic()
+    try:
+        with local_postgres(bindir) as url:
+            print(f"\n=== PostgreSQL from {bindir}: throwaway cluster at {url}"
+                  f" started in {time.monotonic() - started:.1f} s", flush=True)
+            return {name: stage(name, cmd, {PG_ENV: url})}
+    except RuntimeError as err:
+        print(f"\n=== {name}: FAILED: {err}", flush=True)
+        return {name: False}
+
+
 def main() -> int:
     """All stages; exit non-zero if any failed."""
     extra = sys.argv[1:]
     started = time.monotonic()
+    pytest = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider"]
+    sqlite_env = {PG_ENV: ""}  # the first run is SQLite's even when a PostgreSQL URL is exported
     results = {
         "ruff": stage("ruff", [str(BIN / "ruff"), "check", "callcenter", "tests", "bench", "scripts"]),
         "mypy": stage("mypy", [str(BIN / "mypy")]),
-        "pytest (SQLite)": stage("pytest (SQLite)", [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", *extra]),
+        "pytest (SQLite)": stage("pytest (SQLite)", [*pytest, *extra], sqlite_env),
     }
+    results.update(postgres_stage([*pytest, "--ignore=tests/browser", *extra]))
     bench = sorted((ROOT / "bench").glob("[!_]*.py"))
     for script in bench:
         results[f"bench {script.stem}"] = stage(

@@ -1,10 +1,12 @@
 import asyncio
 import sqlite3
+from pathlib import Path
 
 import asyncpg
 import pydantic
 import pytest
 
+from callcenter.cli import main
 from callcenter.db import Conn, Database, load_migrations, split_sql
 from callcenter.dbpg import pg_sql, pool_options, schema_sql
 from callcenter.settings import Settings
@@ -220,3 +222,14 @@ async def test_servers_starting_together_migrate_once() -> None:
         await admin.close()
     names = [n for _, n, _ in load_migrations()]
     assert sorted(applied, key=len) == [[], [], names]
+
+
+def test_backup_and_restore_point_postgresql_to_its_own_tools(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CALLCENTER_DATABASE_URL", "postgresql://cc:secret@db.invalid:5432/cc")
+    assert main(["backup", str(tmp_path / "b.dump")]) == 2
+    assert "pg_dump --format=custom" in capsys.readouterr().err
+    assert main(["restore", str(tmp_path / "b.dump")]) == 2
+    err = capsys.readouterr().err
+    assert "pg_restore --clean" in err and "secret" not in err
+    assert not (tmp_path / "b.dump").exists()
