@@ -13,12 +13,11 @@ ledger and pushes ``agent:state``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from callcenter.accounts.models import Actor
 from callcenter.audit.service import record
@@ -41,6 +40,7 @@ from callcenter.timers.models import Timer
 from callcenter.timers.service import TimerService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 AWAY_REASONS = ("break", "lunch", "meeting", "training", MISSED_CALLS, "disconnected")
 OFFLINE_GRACE_MS = 30_000  # presence turns offline this long after an agent's last socket closes
@@ -113,6 +113,7 @@ class _Tx:
 
     conn: Conn
     now: int
+    before: int = 0  # the routing version this change started from
     pushes: list[Push] = field(default_factory=list)
     broadcasts: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)  # agents to bring in step before commit
@@ -149,25 +150,36 @@ class RoutingService:
 
     # --- the one way to change routing state ----------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def _change(self) -> AsyncIterator[_Tx]:
+    async def _run(self, body: Callable[[_Tx], Awaitable[T]]) -> T:
+        """Run a routing change: under this node's lock, in one transaction (one hop on SQLite).
+
+        The body and everything it calls await only the connection (store functions, timers,
+        pushes recorded in the outbox): it runs on the database's thread with the lock held.
+        """
         async with self._lock:
+            tx = _Tx(None, self.clock.now_ms())  # type: ignore[arg-type]
+
+            async def inner(conn: Conn) -> T:
+                tx.conn = conn
+                tx.pushes, tx.broadcasts, tx.touched = [], [], set()
+                tx.before = await store.bump_version(conn, self.node_id)
+                if tx.before != self._version:
+                    await self._load(tx)
+                result = await body(tx)
+                for user_id in sorted(tx.touched):
+                    await self._sync_agent(tx, user_id)
+                return result
+
             try:
-                async with self.db.transaction() as conn:
-                    before = await store.bump_version(conn, self.node_id)
-                    tx = _Tx(conn, self.clock.now_ms())
-                    if before != self._version:
-                        await self._load(tx)
-                    yield tx
-                    for user_id in sorted(tx.touched):
-                        await self._sync_agent(tx, user_id)
-                self._version = before + 1
+                result = await self.db.run_write(inner)
             except BaseException:
                 self._version = None  # the router may hold changes the database rolled back
                 raise
+            self._version = tx.before + 1
         await self.notifier.send(tx.pushes)
         for room, event, payload in tx.broadcasts:
             await self.notifier.broadcast(room, event, payload)
+        return result
 
     async def _load(self, tx: _Tx) -> None:
         """Rebuild the router from the tables (at start, after another node's change, after a failure)."""
@@ -182,8 +194,9 @@ class RoutingService:
 
     async def reload(self) -> None:
         """Rebuild from the database now (configuration changed)."""
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             await self._load(tx)
+        await self._run(body)
 
     async def config_changed(self) -> None:
         """Skills, queues or an agent's role changed: rebuild on next use (and now, to offer waiting calls)."""
@@ -202,7 +215,7 @@ class RoutingService:
                 raise Invalid("unknown away reason", field_error("reason", f"one of {', '.join(AWAY_REASONS)}"))
         else:
             reason = None
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             if not await self._ensure_agent(tx, user_id):
                 raise NotFound("no such agent")
             await self._apply(tx, self.router.set_presence(user_id, presence, tx.now, reason))
@@ -210,6 +223,7 @@ class RoutingService:
                 await record(tx.conn, tx.now, actor, "agent.presence", "user", user_id, presence=presence.value,
                              reason=reason)
             tx.touched.add(user_id)
+        await self._run(body)
         return await self.agent_state(user_id)
 
     async def _ensure_agent(self, tx: _Tx, user_id: int) -> bool:
@@ -224,13 +238,14 @@ class RoutingService:
 
     async def agent_changed(self, user_id: int) -> None:
         """A user's role, skills or enabled flag changed: re-read them (a call ringing them may move on)."""
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             state = await store.routable_agent(tx.conn, user_id, tx.now)
             if state is None:
                 await self._apply(tx, self.router.forget_agent(user_id, tx.now))
             else:
                 await self._apply(tx, self.router.put_agent(state, tx.now))
                 tx.touched.add(user_id)
+        await self._run(body)
 
     async def agent_state(self, user_id: int) -> dict[str, Any]:
         """An agent's presence and work as pushed in ``agent:state``."""
@@ -250,18 +265,12 @@ class RoutingService:
 
     async def _state_payload(self, conn: Conn, row: dict[str, Any]) -> dict[str, Any]:
         work = row["work"] or "idle"
-        wrap_up = None
-        if work == WorkState.WRAP_UP.value and row["call_id"] is not None:
-            timer = await store.timer_due(conn, WRAP_UP, str(row["id"]))
-            wrap_up = {
-                "call_id": row["call_id"], "queue": row["queue_key"], "due_at": timer,
-                "dispositions": [d.payload() for d in await store.dispositions_for(conn, row["queue_key"])]
-                if row["queue_key"] else [],
-            }
         return {
             "user_id": row["id"], "presence": row["presence"] or "offline", "reason": row["reason"],
             "since": row["presence_since"], "work": work, "call_id": row["call_id"],
-            "work_since": row["work_since"], "wrap_up": wrap_up, "missed_in_row": row["missed_in_row"] or 0,
+            "work_since": row["work_since"], "missed_in_row": row["missed_in_row"] or 0,
+            "wrap_up": await self._wrap_up_part(conn, row["id"], row["call_id"], row["queue_key"])
+            if work == WorkState.WRAP_UP.value else None,
         }
 
     async def _sync_agent(self, tx: _Tx, user_id: int, *, display: tuple[WorkState, int] | None = None,
@@ -269,18 +278,21 @@ class RoutingService:
         """Write the agent's presence and work as the router now has them; log and push when they changed.
 
         ``display`` shows ringing for a call the PBX rings itself (the router does not reserve those);
-        ``wrap`` names the call and queue being wrapped up.
+        ``wrap`` names the call and queue being wrapped up. The ledger's open row always matches
+        ``agent_presence`` and ``agent_work``, so comparing with those is enough.
         """
         conn, now = tx.conn, tx.now
         if not self.router.knows(user_id):
             return
+        rows = await store.agents_view(conn, [user_id])
+        if not rows:
+            return
+        row = rows[0]
         state = self.router.agent(user_id)
-        presence_row = await store.get_presence(conn, user_id)
-        work_row = await store.get_work(conn, user_id)
         presence, reason = state.presence.value, state.away_reason
         work = state.work
         call_id: int | None = None
-        queue_key = work_row["queue_key"] if work_row else None
+        queue_key = row["queue_key"]
         if work is WorkState.RINGING:
             ringing = self.router.ringing_call(user_id)
             call_id = int(ringing) if ringing is not None else None
@@ -291,40 +303,58 @@ class RoutingService:
         elif work is WorkState.WRAP_UP:
             if wrap is not None:
                 call_id, queue_key = wrap
-            elif work_row is not None:
-                call_id = work_row["call_id"]
+            else:
+                call_id = row["call_id"]
         elif display is not None:
             work, call_id = display
-        elif work_row is not None and work_row["state"] == WorkState.RINGING.value and work_row["call_id"]:
+        elif row["work"] == WorkState.RINGING.value and row["call_id"] is not None:
             # Rung by the PBX itself: ringing until that call is answered or over.
-            call = await store.get_call(conn, work_row["call_id"])
+            call = await store.get_call(conn, row["call_id"])
             if call is not None and call["state"] == "ringing":
                 work, call_id = WorkState.RINGING, call["id"]
-        if work is not WorkState.WRAP_UP and work is not WorkState.RINGING:
-            queue_key = None if work is WorkState.IDLE else queue_key
-        changed_presence = presence_row is None or (presence_row["presence"], presence_row["reason"]) != \
-            (presence, reason)
-        changed_work = work_row is None or (work_row["state"], work_row["call_id"]) != (work.value, call_id) \
-            or work_row["missed_in_row"] != state.missed_in_row or work_row["queue_key"] != queue_key
+        if work is WorkState.IDLE:
+            queue_key = None
+        old = (row["presence"] or "offline", row["reason"], row["work"] or "idle", row["call_id"])
+        changed_presence = row["presence"] is None or (row["presence"], row["reason"]) != (presence, reason)
+        changed_work = row["work"] is None or (row["work"], row["call_id"]) != (work.value, call_id) \
+            or row["missed_in_row"] != state.missed_in_row or row["queue_key"] != queue_key
+        if not (changed_presence or changed_work):
+            return
         if changed_presence:
             await store.set_presence(conn, user_id, presence, reason, now)
         if changed_work:
             await store.set_work(conn, user_id, work, call_id, now, idle_since=state.idle_since_ms,
                                  missed_in_row=state.missed_in_row, queue_key=queue_key)
-        logged = await store.log_state(conn, user_id, presence, reason, work.value, call_id, now)
-        if not (changed_presence or changed_work or logged):
-            return
-        rows = await store.agents_view(conn, [user_id])
-        payload = await self._state_payload(conn, rows[0])
+        if old != (presence, reason, work.value, call_id):
+            await store.log_state(conn, user_id, presence, reason, work.value, call_id, now)
+        same_work = (row["work"], row["call_id"]) == (work.value, call_id)
+        payload: dict[str, Any] = {
+            "user_id": user_id, "presence": presence, "reason": reason,
+            "since": row["presence_since"] if not changed_presence else now,
+            "work": work.value, "call_id": call_id,
+            "work_since": row["work_since"] if same_work else now,
+            "wrap_up": await self._wrap_up_part(conn, user_id, call_id, queue_key)
+            if work is WorkState.WRAP_UP else None,
+            "missed_in_row": state.missed_in_row,
+        }
         tx.pushes += await record_pushes(conn, now, [user_id], "agent:state", payload)
-        tx.broadcast("supervisors", "agent:state", {**payload, "username": rows[0]["username"],
-                                                    "display_name": rows[0]["display_name"]})
+        tx.broadcast("supervisors", "agent:state", {**payload, "username": row["username"],
+                                                    "display_name": row["display_name"]})
+
+    async def _wrap_up_part(self, conn: Conn, user_id: int, call_id: int | None,
+                            queue_key: str | None) -> dict[str, Any] | None:
+        if call_id is None:
+            return None
+        return {
+            "call_id": call_id, "queue": queue_key, "due_at": await store.timer_due(conn, WRAP_UP, str(user_id)),
+            "dispositions": [d.payload() for d in await store.dispositions_for(conn, queue_key)] if queue_key else [],
+        }
 
     # --- calls the PBX tells us about -------------------------------------------------------------------
 
     async def call_changed(self, call_id: int) -> None:
         """Bring agents and the router in step with a call after a telephony event (any order, any repeat)."""
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             conn, now = tx.conn, tx.now
             call = await store.get_call(conn, call_id)
             if call is None:
@@ -373,6 +403,7 @@ class RoutingService:
             await self.timers.disarm(conn, RING_TIMEOUT, key)
             await self.timers.disarm(conn, OVERFLOW, key)
             tx.touched.update(u for u in rung if self.router.knows(u))
+        await self._run(body)
 
     # --- routing: the PBX asks where a call goes ------------------------------------------------------------
 
@@ -397,7 +428,7 @@ class RoutingService:
         return await self.route(call_id, queue_key)
 
     async def _closed(self, call_id: int, route: Any) -> RouteAnswer:
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             if await store.insert_routed(tx.conn, call_id, route.queue_key, tx.now, None, None, tx.now):
                 await store.update_routed(tx.conn, call_id, tx.now, state="closed", target=route.closed_action)
                 payload = {"call_id": str(call_id), "queue_id": route.queue_key, "action": Action.CLOSED.value,
@@ -406,12 +437,13 @@ class RoutingService:
                            "decided_at": tx.now}
                 decision_id = await store.insert_decision(tx.conn, call_id, payload, tx.now)
                 tx.broadcast("supervisors", "routing:decision", {**payload, "id": decision_id, "call_id": call_id})
+        await self._run(body)
         return RouteAnswer(Action.CLOSED, call_id, route.queue_key, CLOSED, target=route.closed_action,
                            message=route.closed_message)
 
     async def route(self, call_id: int, queue_key: str | None) -> RouteAnswer:
         """Choose an agent for a call in a queue, queue it, or overflow it; idempotent per call."""
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             conn, now = tx.conn, tx.now
             routed = await store.get_routed(conn, call_id)
             if routed is not None and routed["state"] not in ("waiting", "ringing"):
@@ -443,6 +475,7 @@ class RoutingService:
                 last = await store.last_decision(conn, call_id)
                 answer = replace(answer, rule=str(last["rule"])) if last else answer
             return answer
+        return await self._run(body)
 
     async def _settled(self, conn: Conn, call_id: int, routed: dict[str, Any]) -> RouteAnswer:
         last = await store.last_decision(conn, call_id)
@@ -531,7 +564,7 @@ class RoutingService:
         """Finish the wrap-up of a call with a disposition (one of its queue's) and notes; the agent is idle."""
         if notes is not None and len(notes) > MAX_NOTES:
             raise Invalid("notes too long", field_error("notes", f"at most {MAX_NOTES} characters"))
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             work = await store.get_work(tx.conn, user_id)
             if work is None or work["state"] != WorkState.WRAP_UP.value or work["call_id"] != call_id:
                 raise Conflict("not wrapping up this call", field_error("call_id", "not the call being wrapped up"))
@@ -547,6 +580,7 @@ class RoutingService:
             await self._finish_wrap_up(tx, user_id, work, disposition, notes)
             if actor is not None and actor.user_id != user_id:
                 await record(tx.conn, tx.now, actor, "agent.wrap_up", "call", call_id, user_id=user_id)
+        await self._run(body)
         return await self.agent_state(user_id)
 
     async def _finish_wrap_up(self, tx: _Tx, user_id: int, work: dict[str, Any], disposition: Any,
@@ -563,16 +597,18 @@ class RoutingService:
 
     async def _ring_timeout(self, timer: Timer) -> None:
         call_id, user_id = int(timer.payload["call_id"]), int(timer.payload["user_id"])
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             if not await self.timers.finish(tx.conn, timer):
                 return
             await self._timed_out(tx, call_id, user_id)
+        await self._run(body)
 
     async def ring_no_answer(self, call_id: int, user_id: int) -> None:
         """The PBX says the agent did not answer (Twilio's Dial ended no-answer): as the ring timer would."""
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             await self.timers.disarm(tx.conn, RING_TIMEOUT, str(call_id))
             await self._timed_out(tx, call_id, user_id)
+        await self._run(body)
 
     async def _timed_out(self, tx: _Tx, call_id: int, user_id: int) -> None:
         if self.router.ringing_call(user_id) != str(call_id):
@@ -586,19 +622,21 @@ class RoutingService:
 
     async def _wrap_up_due(self, timer: Timer) -> None:
         user_id, call_id = int(timer.payload["user_id"]), int(timer.payload["call_id"])
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             if not await self.timers.finish(tx.conn, timer):
                 return
             work = await store.get_work(tx.conn, user_id)
             if work is None or work["state"] != WorkState.WRAP_UP.value or work["call_id"] != call_id:
                 return
             await self._finish_wrap_up(tx, user_id, work, None, None)
+        await self._run(body)
 
     async def _overflow_due(self, timer: Timer) -> None:
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             if not await self.timers.finish(tx.conn, timer):
                 return
             await self._apply(tx, self.router.overflow_due(tx.now))
+        await self._run(body)
 
     # --- presence follows the agent's sockets ----------------------------------------------------------------
 
@@ -618,7 +656,7 @@ class RoutingService:
 
     async def _offline_due(self, timer: Timer) -> None:
         user_id = int(timer.payload["user_id"])
-        async with self._change() as tx:
+        async def body(tx: _Tx) -> Any:
             if not await self.timers.finish(tx.conn, timer):
                 return
             if await store.connection_count(tx.conn, user_id) > 0 or not self.router.knows(user_id):
@@ -627,6 +665,7 @@ class RoutingService:
                 return
             await self._apply(tx, self.router.set_presence(user_id, Presence.OFFLINE, tx.now))
             tx.touched.add(user_id)
+        await self._run(body)
 
     async def heartbeat(self) -> None:
         """Say this node lives; forget dead nodes' sockets, and start the grace period of users left with none."""

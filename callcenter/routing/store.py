@@ -163,22 +163,14 @@ async def agents_view(conn: Conn, user_ids: Sequence[int] | None = None) -> list
 
 
 async def log_state(conn: Conn, user_id: int, presence: str, reason: str | None, work: str,
-                    call_id: int | None, now: int) -> bool:
-    """Close the agent's open interval and open one for this state; False when nothing changed."""
-    open_row = await conn.fetchone(
-        "SELECT id, presence, reason, work, call_id FROM agent_state_log WHERE user_id = ? AND ended_at IS NULL",
-        (user_id,),
-    )
-    if open_row is not None:
-        if (open_row["presence"], open_row["reason"], open_row["work"], open_row["call_id"]) == \
-                (presence, reason, work, call_id):
-            return False
-        await conn.execute("UPDATE agent_state_log SET ended_at = ? WHERE id = ?", (max(now, 0), open_row["id"]))
+                    call_id: int | None, now: int) -> None:
+    """Close the agent's open interval and open one for this state (the caller knows it changed)."""
+    await conn.execute("UPDATE agent_state_log SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
+                       (now, user_id))
     await conn.execute(
         "INSERT INTO agent_state_log (user_id, presence, reason, work, call_id, started_at) VALUES (?, ?, ?, ?, ?, ?)",
         (user_id, presence, reason, work, call_id, now),
     )
-    return True
 
 
 async def ledger(conn: Conn, user_id: int, start: int, end: int) -> list[Row]:
