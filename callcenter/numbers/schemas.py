@@ -33,7 +33,10 @@ class NumberIn(BaseModel):
 
 
 class NumberUpdate(BaseModel):
-    """Change some fields of a number; omitted fields stay, ``calendar``/``label``/``closed_message`` null clear."""
+    """Change some fields of a number; omitted fields stay.
+
+    Null clears ``calendar`` (always open), ``label`` and ``closed_message``; the other fields refuse null.
+    """
 
     model_config = ConfigDict(extra="forbid")
 

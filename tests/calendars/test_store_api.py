@@ -150,7 +150,7 @@ async def test_api_errors_name_the_body_field(client: Client, app_accounts: Acco
     def with_(**changes: Any) -> dict[str, Any]:
         return {**json.loads(json.dumps(SUPPORT)), **changes}
 
-    slots = [dict(s) for s in SUPPORT["slots"]]  # type: ignore[attr-defined]
+    slots = [{"weekday": 0, "start": "09:00", "end": "12:00"}, {"weekday": 0, "start": "13:00", "end": "17:00"}]
     backwards = [*slots[:2], {"weekday": 0, "start": "18:00", "end": "17:00"}]
     overlapping = [*slots[:2], {"weekday": 0, "start": "11:00", "end": "14:00"}]
     cases: list[tuple[dict[str, Any], int, list[Any]]] = [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import pytest
 
@@ -28,9 +30,9 @@ def ms(when: datetime) -> int:
     return int(when.timestamp()) * 1000
 
 
-async def _refused(call: object, error: type[DomainError]) -> list[tuple[str | int, ...]]:
+async def _refused(call: Awaitable[Any], error: type[DomainError]) -> list[tuple[str | int, ...]]:
     try:
-        await call  # type: ignore[misc]
+        await call
     except error as err:
         return [f.loc for f in err.fields]
     raise AssertionError("accepted")
