@@ -168,3 +168,20 @@ async def test_admin_page_creates_edits_and_deletes(client: Client, app_accounts
     with_rows = await (await client.get("/admin/numbers?locale=pseudo")).text()
     assert untranslated(pseudo, ALLOWED | {"root"}) == [] and untranslated(with_rows, ALLOWED | {"root"}) == []
     assert "+442079460958" in with_rows and "⟦" in with_rows
+
+
+async def test_both_lists_page_by_cursor(client: Client, app_accounts: AccountService) -> None:
+    await make_user(app_accounts, "emma")
+    await login(client, "emma")
+    await add_queue(client.app[DATABASE], "support")
+    for n in range(3):
+        await client.app[CALENDARS].create(SYSTEM, Calendar(0, f"Hours {n}", "Europe/London"))
+        await client.app[NUMBERS].create(SYSTEM, NumberDraft(f"020 7946 000{n}", "support", region="GB"))
+    for path, key in (("/api/calendars", "name"), ("/api/numbers", "number")):
+        first = await (await client.get(path, params={"limit": "2"})).json()
+        assert first["next_cursor"] is not None and len(first["items"]) == 2
+        rest = await (await client.get(path, params={"limit": "2", "cursor": first["next_cursor"]})).json()
+        assert rest["next_cursor"] is None
+        seen = [item[key] for item in first["items"] + rest["items"]]
+        assert seen == (["Hours 0", "Hours 1", "Hours 2"] if key == "name"
+                        else ["+442079460000", "+442079460001", "+442079460002"])
