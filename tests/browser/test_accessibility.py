@@ -31,6 +31,8 @@ PAGES = {
     "admin-integrations": ("/admin/integrations", "admin"),
     "admin-audit": ("/admin/audit", "admin"),
     "admin-teams": ("/admin/teams", "admin"),
+    "admin-calendars": ("/admin/calendars", "admin"),
+    "admin-numbers": ("/admin/numbers", "admin"),
     "admin-skills": ("/admin/skills", "admin"),
     "admin-queues": ("/admin/queues", "admin"),
     "admin-queue": ("queue:a11y", "admin"),
