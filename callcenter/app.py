@@ -149,10 +149,17 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     realtime.sio.attach(app, socketio_path="socket.io")
     app[OPENAPI] = build_openapi(app)
 
+    app.cleanup_ctx.append(_realtime)  # first in, so torn down last: after the last emit
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_maintenance)
     app.cleanup_ctx.append(_routing)
     return app
+
+
+async def _realtime(app: web.Application) -> AsyncIterator[None]:
+    """On the way out, stop listening to the other nodes and close the Redis connection (when there is one)."""
+    yield
+    await app[REALTIME].close()
 
 
 async def _storage(app: web.Application) -> AsyncIterator[None]:

@@ -1,9 +1,17 @@
-"""The Socket.IO channel: authenticated connections, rooms, acks, and the notifier services call."""
+"""The Socket.IO channel: authenticated connections, rooms, acks, and the notifier services call.
+
+With ``CALLCENTER_REDIS_URL`` several nodes share one channel through python-socketio's Redis
+manager: an emit to a room reaches its sockets on every node. Operations on sockets found by room
+(ending a session's sockets, moving a user's sockets between rooms) are published on the same
+Redis channel as a control message, and each node applies them to the sockets it holds.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -21,7 +29,11 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[User, Any], Awaitable[dict[str, Any]]]
 # Given the user of a connecting socket, the rooms a feature puts it in (e.g. its teams).
 RoomProvider = Callable[[User], Awaitable[list[str]]]
+# Applies a control operation (name, arguments) to this node's own sockets.
+ControlHandler = Callable[[str, dict[str, Any]], Awaitable[None]]
 COOKIE = "cc_session"
+# The ``method`` of our messages on the manager's channel; python-socketio's own methods are plain words.
+CONTROL_METHOD = "callcenter:control"
 
 
 def user_room(user_id: int) -> str:
@@ -54,11 +66,59 @@ class JsonPacket(socketio.packet.Packet):  # type: ignore[misc]
     uses_binary_events = False
 
 
+class NodeManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    """python-socketio's Redis manager, also carrying our control operations to every node.
+
+    Control messages travel on the manager's own channel and connection (its reconnects and
+    retries included): ``_listen``, the hook a pub/sub manager implements, takes ours out of the
+    stream and hands every other message on already parsed, so nothing is decoded twice.
+    """
+
+    def __init__(self, url: str, apply: ControlHandler) -> None:
+        super().__init__(url)
+        self.apply = apply
+
+    async def publish_control(self, op: str, args: dict[str, Any]) -> None:
+        """Ask every other node to apply ``op`` to its own sockets."""
+        await self._publish({"method": CONTROL_METHOD, "op": op, "args": args, "host_id": self.host_id})
+
+    async def _listen(self) -> AsyncIterator[Any]:
+        async for message in super()._listen():
+            try:
+                data = self.json.loads(message)
+            except ValueError:
+                yield message  # not ours; the manager ignores what it cannot parse either
+                continue
+            if not isinstance(data, dict) or data.get("method") != CONTROL_METHOD:
+                yield data
+                continue
+            if data.get("host_id") == self.host_id:
+                continue  # applied here before it was published
+            try:
+                await self.apply(str(data["op"]), dict(data["args"]))
+            except Exception:  # one bad message must not stop the node listening
+                log.exception("control message %r failed", data.get("op"))
+
+    async def close(self) -> None:
+        """Stop listening and drop the Redis connections."""
+        task = getattr(self, "thread", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.pubsub is not None:
+            await self.pubsub.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+        self.connected = False
+
+
 class Realtime:
     """Owns the Socket.IO server; implements ``Notifier`` for the services."""
 
     def __init__(self, allowed_origins: list[str], redis_url: str | None = None) -> None:
-        manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
+        manager = NodeManager(redis_url, self._apply) if redis_url else None
+        self.nodes = manager
         self.redis_url = redis_url
         self.allowed_origins = set(allowed_origins)
         self.sio = socketio.AsyncServer(
@@ -161,17 +221,45 @@ class Realtime:
         await self.sio.emit(event, payload, room=room)
 
     async def join_rooms(self, user_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()) -> None:
-        """Move a user's sockets on this node into and out of rooms (other nodes' sockets: at reconnect)."""
-        for sid, _eio in list(self.sio.manager.get_participants("/", user_room(user_id))):
-            for room in add:
-                await self.sio.enter_room(sid, room)
-            for room in remove:
-                await self.sio.leave_room(sid, room)
+        """Move a user's sockets, on every node, into and out of rooms."""
+        await self._control("join_rooms", {"user_id": user_id, "add": list(add), "remove": list(remove)})
 
     async def end_sessions(self, token_hashes: Sequence[str]) -> None:
-        """Tell and then disconnect every socket opened with these sessions."""
-        for token_hash in token_hashes:
-            room = session_room(token_hash)
-            await self.sio.emit("session:ended", {}, room=room)
-            for sid, _eio in list(self.sio.manager.get_participants("/", room)):
-                await self.sio.disconnect(sid)
+        """Tell and then disconnect every socket opened with these sessions, on every node."""
+        if token_hashes:
+            await self._control("end_sessions", {"token_hashes": list(token_hashes)})
+
+    async def close(self) -> None:
+        """Stop listening to the other nodes (a no-op on a single node)."""
+        if self.nodes is not None:
+            await self.nodes.close()
+
+    async def _control(self, op: str, args: dict[str, Any]) -> None:
+        """Apply an operation to this node's sockets, then have every other node apply it to its own."""
+        await self._apply(op, args)
+        if self.nodes is not None:
+            await self.nodes.publish_control(op, args)
+
+    async def _apply(self, op: str, args: dict[str, Any]) -> None:
+        """One control operation on the sockets this node holds (room lists are per node)."""
+        if op == "join_rooms":
+            for sid in self._local("/", user_room(int(args["user_id"]))):
+                for room in args["add"]:
+                    await self.sio.enter_room(sid, room)
+                for room in args["remove"]:
+                    await self.sio.leave_room(sid, room)
+        elif op == "end_sessions":
+            for token_hash in args["token_hashes"]:
+                room = session_room(token_hash)
+                sids = self._local("/", room)
+                if not sids:
+                    continue
+                await self.sio.emit("session:ended", {}, room=room, ignore_queue=True)
+                for sid in sids:
+                    await self.sio.disconnect(sid, ignore_queue=True)
+        else:
+            log.warning("unknown control operation %r", op)
+
+    def _local(self, namespace: str, room: str) -> list[str]:
+        """The sids in a room on this node."""
+        return [sid for sid, _eio in self.sio.manager.get_participants(namespace, room)]

@@ -1,0 +1,169 @@
+"""Socket.IO across two nodes: two servers sharing one PostgreSQL database and one real Redis."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+
+from callcenter.accounts.models import SYSTEM, Role
+from callcenter.app import REALTIME, create_app
+from callcenter.clock import FakeClock
+from callcenter.routing.models import Presence
+from callcenter.teams.api import TEAMS
+from callcenter.web.keys import ACCOUNTS, ROUTING
+from tests import backend
+from tests.factories import make_settings, make_user
+from tests.live import Live, until
+
+pytestmark = pytest.mark.skipif(
+    not backend.POSTGRES,
+    reason="two nodes share one database, which needs PostgreSQL (set CALLCENTER_TEST_DATABASE_URL, for example"
+    " through scripts/pg_local.py): a SQLite file serves one server",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway redis-server on a free loopback port, nothing saved to disk."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
+    port = _free_port()
+    workdir: Path = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not _answers_ping(port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.fixture
+async def nodes(aiohttp_server: Any, tmp_path: Path, redis_url: str) -> AsyncIterator[tuple[Live, Live]]:
+    """Node A and node B: two apps on one database and one Redis; their sockets log into one dict."""
+    settings = make_settings(tmp_path, redis_url=redis_url)
+    received: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    lives = []
+    for _ in range(2):
+        server = await aiohttp_server(create_app(settings, FakeClock()))
+        lives.append(Live(server, f"http://127.0.0.1:{server.port}", received))
+    yield lives[0], lives[1]
+
+
+async def _disconnect(*clients: socketio.AsyncClient) -> None:
+    for client in clients:
+        if client.connected:
+            await client.disconnect()
+
+
+async def test_an_emit_on_one_node_reaches_sockets_on_the_other(nodes: tuple[Live, Live]) -> None:
+    a, b = nodes
+    emma = await make_user(a.server.app[ACCOUNTS], "emma")
+    await make_user(a.server.app[ACCOUNTS], "lina", Role.SUPERVISOR)
+    on_b = await b.socket(await a.login("emma"), "emma@b")
+    boss_b = await b.socket(await a.login("lina"), "lina@b")
+
+    # A push to a user's room, from a service on node A.
+    await a.server.app[ROUTING].set_presence(emma.id, Presence.AWAY, "lunch")
+    await until(lambda: any(e == "agent:state" for e, _ in b.received["emma@b"]))
+    state = next(d for e, d in b.received["emma@b"] if e == "agent:state")
+    assert (state["presence"], state["reason"]) == ("away", "lunch")
+
+    # A broadcast from node A, which has no socket in the room itself: it still goes out.
+    assert not a.server.app[REALTIME].sio.manager.rooms.get("/", {}).get("supervisors")
+    await a.server.app[REALTIME].broadcast("supervisors", "probe", {"from": "a"})
+    await until(lambda: ("probe", {"from": "a"}) in b.received["lina@b"])
+    assert ("probe", {"from": "a"}) not in b.received["emma@b"]
+    await _disconnect(on_b, boss_b)
+
+
+async def test_logout_on_one_node_ends_that_sessions_sockets_on_both(nodes: tuple[Live, Live]) -> None:
+    a, b = nodes
+    await make_user(a.server.app[ACCOUNTS], "emma")
+    token = await a.login("emma")
+    other_token = await b.login("emma")  # another login of hers: it stays
+    on_a = await a.socket(token, "emma@a")
+    on_b = await b.socket(token, "emma@b")
+    other_b = await b.socket(other_token, "other@b")
+
+    async with aiohttp.ClientSession(cookies={"cc_session": token}) as http:
+        response = await http.delete(f"{a.url}/api/session", headers={"Origin": a.url})
+        assert response.status == 200
+    await until(lambda: not on_a.connected and not on_b.connected)
+    assert ("session:ended", {}) in b.received["emma@b"]
+    assert ("session:ended", {}) in a.received["emma@a"]
+    assert other_b.connected and ("session:ended", {}) not in b.received["other@b"]
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await b.socket(token, "again@b")
+    await _disconnect(other_b)
+
+
+async def test_disabling_a_user_on_one_node_disconnects_her_on_the_other(nodes: tuple[Live, Live]) -> None:
+    a, b = nodes
+    accounts = a.server.app[ACCOUNTS]
+    emma = await make_user(accounts, "emma")
+    on_b = await b.socket(await a.login("emma"), "emma@b")
+    await accounts.update_user(SYSTEM, emma.id, disabled=True)
+    await until(lambda: not on_b.connected)
+    assert ("session:ended", {}) in b.received["emma@b"]
+
+
+async def test_team_membership_changed_on_one_node_moves_sockets_on_the_other(nodes: tuple[Live, Live]) -> None:
+    a, b = nodes
+    accounts, teams = a.server.app[ACCOUNTS], a.server.app[TEAMS]
+    emma = await make_user(accounts, "emma")
+    james = await make_user(accounts, "james")
+    sales = await teams.create(SYSTEM, "Sales")
+    await teams.add_member(SYSTEM, sales.id, james.id)
+    emma_b = await b.socket(await a.login("emma"), "emma@b")
+    james_b = await b.socket(await a.login("james"), "james@b")  # in the room from connecting
+
+    await teams.add_member(SYSTEM, sales.id, emma.id)  # on node A; her socket is on node B
+    # She joined before the room was told, so she hears of her own arrival.
+    await until(lambda: b.received["emma@b"] and b.received["james@b"])
+    assert b.received["emma@b"][0][0] == "team:update"
+    assert b.received["emma@b"][0][1]["member_ids"] == sorted([emma.id, james.id])
+    room = f"team:{sales.id}"
+    assert emma_b.get_sid() in dict(b.server.app[REALTIME].sio.manager.get_participants("/", room))
+
+    await teams.remove_member(SYSTEM, sales.id, emma.id)
+    await until(lambda: len(b.received["emma@b"]) == 2)  # told on the way out
+    await teams.rename(SYSTEM, sales.id, name="Sales team")  # told to the room
+    await until(lambda: any(d.get("name") == "Sales team" for _, d in b.received["james@b"]))
+    # Both sockets are on node B and were sent to from one message: had she been in the room, she had it now.
+    assert [e for e, _ in b.received["emma@b"]] == ["team:update", "team:update"]
+    assert emma_b.get_sid() not in dict(b.server.app[REALTIME].sio.manager.get_participants("/", room))
+    await _disconnect(emma_b, james_b)
