@@ -24,11 +24,12 @@ async def bump_version(conn: Conn, node_id: str) -> int:
     On PostgreSQL the update holds the row's lock until commit, so routing changes from several
     nodes happen one after another; on SQLite the one writer already serialises them.
     """
-    value = await conn.fetchval(
-        "UPDATE routing_state SET version = version + 1, node_id = ? WHERE id = 1 RETURNING version", (node_id,))
-    if value is None:  # the migration inserts the row; a restored old backup may lack it
-        await conn.execute("INSERT INTO routing_state (id, version, node_id) VALUES (1, 1, ?)", (node_id,))
-        return 0
+    bump = "UPDATE routing_state SET version = version + 1, node_id = ? WHERE id = 1 RETURNING version"
+    value = await conn.fetchval(bump, (node_id,))
+    if value is None:  # the migration inserts the row; a table emptied by hand may lack it
+        await conn.execute("INSERT INTO routing_state (id, version, node_id) VALUES (1, 0, NULL)"
+                           " ON CONFLICT (id) DO NOTHING")
+        value = await conn.fetchval(bump, (node_id,))
     return int(value) - 1
 
 
