@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET = "multinode-secret-key-multinode-secret-key"
 REDIS = shutil.which("redis-server")
 
-pytestmark = [
+# Applied by each test module here (a conftest's own ``pytestmark`` marks nothing).
+NEEDS_CLUSTER = [
     pytest.mark.skipif(not POSTGRES, reason="several nodes need PostgreSQL (CALLCENTER_TEST_DATABASE_URL)"),
     pytest.mark.skipif(REDIS is None, reason="several nodes need redis-server for Socket.IO between them"),
 ]

@@ -6,7 +6,9 @@ import asyncio
 
 import aiohttp
 
-from tests.multinode.conftest import Cluster, event, eventually
+from tests.multinode.conftest import NEEDS_CLUSTER, Cluster, event, eventually
+
+pytestmark = NEEDS_CLUSTER
 
 
 async def test_an_event_posted_to_node_a_pops_on_a_socket_connected_to_node_b(cluster: Cluster) -> None:
