@@ -2,18 +2,19 @@
 import { render } from "../vendor/lit-html/lit-html.js";
 import { readBoot } from "./boot.js";
 import { initChrome } from "./chrome.js";
-import { initI18n } from "./i18n.js";
+import { initI18n, t } from "./i18n.js";
 import { recentList, ringingList } from "./calls.js";
 import { ringAlert, ringDetails, who } from "./callwords.js";
 import { installKeys, isEditable } from "./keys.js";
 import { KEYMAP } from "./keymap.js";
-import { dismissNotice, startLive } from "./live.js";
+import { addNotice, dismissNotice, startLive } from "./live.js";
 import { Sound } from "./notify.js";
 import { createPop } from "./pop.js";
 import { REASONS, createPresence, showPresence } from "./presence.js";
 import { createRinger } from "./ring.js";
 import { createStore } from "./store.js";
 import { now, onTick, syncClock } from "./ticker.js";
+import { IDLE_WRAP, createWrapUp, wrappingCall } from "./wrapup.js";
 import { callCard } from "./views/callcard.js";
 import { connectionBand } from "./views/connection.js";
 import { customerPanel } from "./views/customer.js";
@@ -22,6 +23,8 @@ import { recentCalls } from "./views/recent.js";
 import { initShortcuts } from "./views/shortcuts.js";
 import { statusBar } from "./views/statusbar.js";
 import { initTabs } from "./views/tabs.js";
+import { missedCallsBand } from "./views/workband.js";
+import { wrapUpPanel } from "./views/wrapup.js";
 
 const boot = readBoot();
 initI18n(boot.locale, boot.messages);
@@ -31,7 +34,8 @@ initTabs();
 
 const store = createStore({
   me: boot.user,
-  presence: null,
+  agent: null,
+  wrapUi: IDLE_WRAP,
   connection: "connecting",
   reasonsOpen: false,
   pending: false,
@@ -56,22 +60,43 @@ const ringer = createRinger({
   },
 });
 
+/** The agent's state from the server (snapshot, push or ack): the chip, the band and the wrap-up follow it. */
+function applyAgent(state, speak) {
+  const { previous, next } = showPresence(store, state, speak);
+  wrapUp.stateChanged(previous, next, speak);
+}
+
 const channel = startLive({
   boot,
   store,
   onSnapshot: (snapshot) => {
-    if (snapshot.reset && snapshot.state?.presence) showPresence(store, snapshot.state.presence, false);
+    if (snapshot.reset && snapshot.state?.presence) applyAgent(snapshot.state.presence, false);
     pop.onSnapshot(snapshot);
   },
   handlers: {
     "agent:state": (data) => {
-      if (data.user_id === store.get().me.id) showPresence(store, data, true);
+      if (data.user_id === store.get().me.id) applyAgent(data, true);
     },
     "call:pop": (data) => pop.onPop(data),
     "call:update": (data) => pop.onUpdate(data),
   },
 });
-const presence = createPresence({ channel, store });
+const presence = createPresence({ channel, store, onState: (state) => applyAgent(state, true) });
+const wrapUp = createWrapUp({
+  store,
+  channel,
+  locale: boot.locale,
+  onState: (state) => applyAgent(state, true),
+  notesOf: (id) => notesText(id),
+  notice: (text, level) => addNotice(store, { text, level }),
+});
+
+/** A call's notes as the agent last typed them, else as the server has them. */
+function notesText(id) {
+  const typed = store.get().notes[id];
+  if (typed) return typed.text;
+  return store.get().calls[id]?.call.notes ?? null;
+}
 const openShortcuts = initShortcuts(KEYMAP);
 
 function focusAwayToggle() {
@@ -116,6 +141,12 @@ installKeys(KEYMAP, {
     if (!store.get().reasonsOpen || key.digit > REASONS.length) return false;
     actions.away(REASONS[key.digit - 1]);
   },
+  pickDisposition: (key) => wrapUp.keys.pick(key),
+  wrapUpDone: (key, event) => {
+    // Ctrl+Enter in the new-customer form saves that form.
+    if (event.target instanceof Element && event.target.closest("#quick-create")) return false;
+    return wrapUp.keys.done();
+  },
   shortcuts: () => openShortcuts(),
   escape: (key, event) => {
     if (document.querySelector("dialog[open]")) return false;
@@ -135,6 +166,8 @@ document.addEventListener("click", (event) => {
 });
 
 const bar = document.getElementById("statusbar");
+const workBand = document.getElementById("work-band");
+const wrapSlot = document.getElementById("wrap-up");
 const band = document.getElementById("connection-band");
 const notices = document.getElementById("notices");
 const card = document.getElementById("call-card");
@@ -149,12 +182,23 @@ function draw() {
   const at = state.connection === "connected" || !state.droppedAt ? now() : state.droppedAt;
   render(statusBar(state, { live: channel.live, now: at, sound, actions }), bar);
   render(connectionBand(state.connection), band);
+  render(missedCallsBand(state.agent, { live: channel.live, available: actions.available }), workBand);
   render(noticeList(state.notices, (id) => dismissNotice(store, id)), notices);
   const shown = pop.shown();
+  const wrapId = wrappingCall(state.agent);
   const ringing = ringingList(state.calls);
   const others = ringing.filter((entry) => entry.id !== state.shownId);
   const popActions = { ...pop.actions, toggleSound: actions.toggleSound };
-  render(callCard(shown, { now: now(), notes: shown ? state.notes[shown.id] : null, others, sound, actions: popActions }), card);
+  render(callCard(shown, {
+    now: now(), notes: shown ? state.notes[shown.id] : null, others, sound, actions: popActions,
+    wrapping: shown !== null && shown.id === wrapId,
+  }), card);
+  render(wrapUpPanel(state.agent, {
+    now: at, ui: state.wrapUi, locale: boot.locale, live: channel.live,
+    who: wrapId === null ? "" : state.calls[wrapId] ? who(state.calls[wrapId]) : t("wrapup.call", { id: wrapId }),
+    notes: wrapId === null ? null : { ...(state.notes[wrapId] ?? {}), text: notesText(wrapId) ?? "" },
+    actions: { choose: wrapUp.choose, submit: wrapUp.submit, notesInput: pop.actions.notesInput },
+  }), wrapSlot);
   render(customerPanel(shown, {
     now: now(), me: state.me, ui: state.popUi, history: pop.history(shown), historyOpen: state.historyOpen,
     actions: popActions,
@@ -164,5 +208,8 @@ function draw() {
 }
 
 store.subscribe(draw);
-onTick(draw);
+onTick((at) => {
+  wrapUp.tick(at);
+  draw();
+});
 draw();

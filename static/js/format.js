@@ -97,3 +97,13 @@ export function languageName(tag) {
 export function regionName(code) {
   return displayName("region", code);
 }
+
+/** A share from 0 to 1 as a whole percentage in the page's locale, e.g. "62%". */
+export function percent(share) {
+  return new Intl.NumberFormat(intlLocale(), { style: "percent", maximumFractionDigits: 0 }).format(share);
+}
+
+/** The time of day with seconds, e.g. for a decision made moments ago. */
+export function timeOfDay(ms) {
+  return new Intl.DateTimeFormat(intlLocale(), { timeStyle: "medium" }).format(ms);
+}

@@ -9,6 +9,7 @@ const digits = Array.from({ length: 9 }, (_, i) => [
   { code: `Digit${i + 1}`, digit: i + 1 },
   { code: `Numpad${i + 1}`, digit: i + 1 },
 ]).flat();
+const chordDigits = digits.map((key) => ({ ...key, ctrl: true, shift: true }));
 const zero = [
   { code: "Digit0", digit: 0 },
   { code: "Numpad0", digit: 0 },
@@ -37,6 +38,20 @@ export const KEYMAP = [
     when: "keys.when.reasons_open",
   },
   {
+    action: "pickDisposition",
+    keys: digits,
+    caps: ["1–9"],
+    label: "keys.pick_disposition",
+    when: "keys.when.wrap_up",
+  },
+  {
+    action: "pickDisposition",
+    keys: chordDigits,
+    caps: ["Ctrl+Shift+1…9"],
+    label: "keys.pick_disposition",
+    when: "keys.when.wrap_up_anywhere",
+  },
+  {
     action: "pickCandidate",
     keys: digits,
     caps: ["1–9"],
@@ -56,6 +71,16 @@ export const KEYMAP = [
     caps: ["N"],
     label: "keys.new_customer",
     when: "keys.when.unknown_caller",
+  },
+  {
+    action: "wrapUpDone",
+    keys: [
+      { code: "Enter", ctrl: true },
+      { code: "NumpadEnter", ctrl: true },
+    ],
+    caps: ["Ctrl+Enter"],
+    label: "keys.wrap_up_done",
+    when: "keys.when.wrap_up_anywhere",
   },
   {
     action: "save",

@@ -40,14 +40,19 @@ function connectionTracker(store) {
   };
 }
 
-function addNotice(store, data) {
-  const key = data?.message_key;
-  const text = key && hasMessage(key) ? t(key, data.params ?? {}) : t("notify.unknown");
-  const level = ["info", "warning", "error"].includes(data?.level) ? data.level : "info";
-  const notice = { id: `${data?.seq ?? Date.now()}-${Math.random()}`, level, text };
+/** Show a notice (newest first) and say it: politely for info, assertively for warnings and errors. */
+export function addNotice(store, { text, level = "info", id = null }) {
+  const notice = { id: `${id ?? Date.now()}-${Math.random()}`, level, text };
   store.set({ notices: [notice, ...store.get().notices].slice(0, MAX_NOTICES) });
   if (level === "info") announce(text);
   else alertNow(text);
+}
+
+function serverNotice(store, data) {
+  const key = data?.message_key;
+  const text = key && hasMessage(key) ? t(key, data.params ?? {}) : t("notify.unknown");
+  const level = ["info", "warning", "error"].includes(data?.level) ? data.level : "info";
+  addNotice(store, { text, level, id: data?.seq });
 }
 
 /** Start the channel; `handlers` maps push events to functions, `onSnapshot` takes snapshots. */
@@ -59,7 +64,7 @@ export function startLive({ boot, store, handlers = {}, onSnapshot = () => {} })
       onSnapshot(snapshot);
     },
     onPush: (event, data) => {
-      if (event === "notify") addNotice(store, data);
+      if (event === "notify") serverNotice(store, data);
       else handlers[event]?.(data);
     },
     onStatus: connectionTracker(store),

@@ -36,18 +36,44 @@ function sentence(state) {
   return t("presence.now.offline");
 }
 
-/** Put a server-sent presence in the store; `speak` announces a change once. */
-export function showPresence(store, state, speak) {
-  const next = { presence: state.presence, reason: state.reason ?? null, since: state.since };
-  const previous = store.get().presence;
-  const changed =
-    !previous || previous.presence !== next.presence || previous.reason !== next.reason;
-  store.set({ presence: next });
-  if (changed && speak) announce(sentence(next));
+/** The agent's whole state as the store keeps it (the snapshot's part and `agent:state` have this shape). */
+function agentOf(state) {
+  return {
+    user_id: state.user_id,
+    presence: state.presence ?? "offline",
+    reason: state.reason ?? null,
+    since: state.since ?? null,
+    work: state.work ?? "idle",
+    call_id: state.call_id ?? null,
+    work_since: state.work_since ?? null,
+    wrap_up: state.wrap_up ?? null,
+    missed_in_row: state.missed_in_row ?? 0,
+  };
 }
 
-/** The presence actions of the console, sent as `agent:presence` and confirmed by the ack. */
-export function createPresence({ channel, store }) {
+/** Put a server-sent agent state in the store as `agent`; `speak` announces a presence change once.
+ *
+ * Being set away for missed calls is said assertively: the agent takes no calls until they act.
+ * Returns the state before and after, for the work and wrap-up views to compare.
+ */
+export function showPresence(store, state, speak) {
+  const next = agentOf(state);
+  const previous = store.get().agent;
+  const changed =
+    !previous || previous.presence !== next.presence || previous.reason !== next.reason;
+  store.set({ agent: next });
+  if (changed && speak) {
+    if (next.presence === "away" && next.reason === "missed_calls") {
+      alertNow(t("presence.now.missed_calls", { count: next.missed_in_row }));
+    } else {
+      announce(sentence(next));
+    }
+  }
+  return { previous, next };
+}
+
+/** The presence actions of the console, sent as `agent:presence`; `onState` takes the state the ack confirms. */
+export function createPresence({ channel, store, onState }) {
   let last = { key: "", at: 0 };
 
   async function send(presence, reason) {
@@ -62,7 +88,7 @@ export function createPresence({ channel, store }) {
     store.set({ pending: true, reasonsOpen: false });
     const ack = await channel.request("agent:presence", reason ? { presence, reason } : { presence });
     store.set({ pending: false });
-    if (ack?.ok && ack.state) showPresence(store, ack.state, true);
+    if (ack?.ok && ack.state) onState(ack.state);
     else alertNow(t("presence.error.failed"));
   }
 

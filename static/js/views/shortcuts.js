@@ -16,7 +16,7 @@ function rows(keymap) {
 const FOCUSABLE = "button, [href], input, select, textarea, [tabindex]:not([tabindex='-1'])";
 
 /** Keep Tab inside the dialog: a modal dialog alone lets focus leave for the browser's toolbar. */
-function trapFocus(dialog, event) {
+export function trapFocus(dialog, event) {
   if (event.key !== "Tab") return;
   const items = [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => !el.disabled && !el.hidden);
   if (!items.length) return;
