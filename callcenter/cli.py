@@ -1,4 +1,4 @@
-"""The ``callcenter`` command: serve, migrate, create-user, demo, backup, restore.
+"""The ``callcenter`` command: serve, migrate, create-user, demo, backup, restore, copy-db.
 
 Heavy modules are imported inside each command, so quick commands start quickly.
 """
@@ -38,6 +38,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     backup.add_argument("file", type=Path)
     restore = sub.add_parser("restore", help="replace the SQLite database with a backup (server stopped)")
     restore.add_argument("file", type=Path)
+    copy_db = sub.add_parser("copy-db", help="copy every row into a new, empty database (servers stopped)")
+    copy_db.add_argument("--from", dest="source", required=True, metavar="URL",
+                         help="the database to copy, e.g. sqlite:///var/callcenter.db")
+    copy_db.add_argument("--to", dest="target", required=True, metavar="URL",
+                         help="the new database, e.g. postgresql://user:password@host/callcenter")
+    copy_db.add_argument("--batch", type=int, default=1000, help="rows read and written at a time")
 
     imports = sub.add_parser("import", help="import customers or orders from a CSV file")
     imports.add_argument("kind", choices=["customers", "orders"])
@@ -204,6 +210,20 @@ async def _restore(settings: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _copy_db(settings: Any, args: argparse.Namespace) -> int:
+    from callcenter.copydb import CopyError, copy_database, redact
+
+    try:
+        report = await copy_database(args.source, args.target, batch=args.batch, progress=sys.stderr)
+    except (CopyError, ValueError) as err:  # ValueError: a URL of no engine we know
+        raise CliError(str(err)) from err
+    except OSError as err:
+        raise CliError(f"cannot reach a database: {err}") from err
+    print(f"copied {report.total} rows in {len(report.rows)} tables from {redact(args.source)}"
+          f" to {redact(args.target)}; every table's row count matches")
+    return 0
+
+
 async def _create_integration(settings: Any, args: argparse.Namespace) -> int:
     from callcenter.integrations.cli import create_integration_command
 
@@ -245,6 +265,7 @@ _COMMANDS = {
     "demo": _demo,
     "backup": _backup,
     "restore": _restore,
+    "copy-db": _copy_db,
     "create-integration": _create_integration,
     "import": _import,
     "simulate": _simulate,
