@@ -214,7 +214,7 @@ async def _routing(app: web.Application) -> AsyncIterator[None]:
         await timers.arm_if_absent(conn, DAILY_VALUES, "all", next_daily_run(clock.now_ms()))
     await routing.start()
     tasks = [asyncio.create_task(timers.run(), name="timers"),
-             asyncio.create_task(_every(NODE_HEARTBEAT_S, clock, lambda _now: routing.heartbeat()),
+             asyncio.create_task(_every(NODE_HEARTBEAT_S, clock, lambda _now: routing.presence.heartbeat()),
                                  name="node-heartbeat")]
     yield
     for task in tasks:

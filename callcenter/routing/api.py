@@ -69,7 +69,7 @@ async def time_in_state(request: web.Request) -> web.Response:
     query = parse_query(request, TimeInStateQuery)
     end = query.to if query.to is not None else request.app[CLOCK].now_ms()
     start = query.from_ if query.from_ is not None else end - DAY_MS
-    return json_response(await request.app[ROUTING].time_in_state(path_int(request, "id"), start, end))
+    return json_response(await request.app[ROUTING].board.time_in_state(path_int(request, "id"), start, end))
 
 
 @routes.route("GET", "/api/me/time-in-state", policy=Policy.AGENT, query=TimeInStateQuery,
@@ -78,18 +78,18 @@ async def my_time_in_state(request: web.Request) -> web.Response:
     query = parse_query(request, TimeInStateQuery)
     end = query.to if query.to is not None else request.app[CLOCK].now_ms()
     start = query.from_ if query.from_ is not None else end - DAY_MS
-    return json_response(await request.app[ROUTING].time_in_state(user_of(request).id, start, end))
+    return json_response(await request.app[ROUTING].board.time_in_state(user_of(request).id, start, end))
 
 
 @routes.route("GET", "/api/supervisor/live", policy=Policy.SUPERVISOR, response=LiveOut,
               summary="Calls waiting and active, agents by state, the last routing decisions; numbers masked")
 async def live(request: web.Request) -> web.Response:
-    return json_response(await request.app[ROUTING].live())
+    return json_response(await request.app[ROUTING].board.live())
 
 
 @routes.route("GET", "/api/routing/decisions", policy=Policy.SUPERVISOR, query=DecisionQuery,
               response=DecisionsOut, summary="Routing decisions with candidates and exclusions, newest first")
 async def decisions(request: web.Request) -> web.Response:
     query = parse_query(request, DecisionQuery)
-    items = await request.app[ROUTING].decisions(query.limit, query.call_id, query.before)
+    items = await request.app[ROUTING].board.decisions(query.limit, query.call_id, query.before)
     return json_response({"items": items})

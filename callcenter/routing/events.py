@@ -34,10 +34,10 @@ def connection_hooks(routing: RoutingService) -> tuple[Any, Any]:
 
     async def connected(user: User, sid: str) -> None:
         if user.role in (Role.AGENT, Role.SUPERVISOR):
-            await routing.connected(user.id, sid)
+            await routing.presence.connected(user.id, sid)
 
     async def disconnected(user: User, sid: str) -> None:
         if user.role in (Role.AGENT, Role.SUPERVISOR):
-            await routing.disconnected(user.id, sid)
+            await routing.presence.disconnected(user.id, sid)
 
     return connected, disconnected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Presence(enum.StrEnum):
@@ -219,3 +220,34 @@ class Decision:
             "qualified": self.qualified, "free": self.free, "waited_ms": self.waited_ms,
             "bonus_ms": self.bonus_ms, "decided_at": self.decided_at_ms,
         }
+
+
+@dataclass(frozen=True)
+class RouteAnswer:
+    """What to tell the PBX about one call, in no PBX's format yet."""
+
+    action: Action
+    call_id: int
+    queue: str | None
+    rule: str
+    agent_id: int | None = None
+    target: str | None = None
+    retry_after_s: int | None = None
+    message: str | None = None
+    ring_timeout_s: int | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """Our JSON protocol's answer (the agent as a user id; the API adds the username)."""
+        out: dict[str, Any] = {"action": self.action.value, "call_id": self.call_id, "queue": self.queue,
+                               "rule": self.rule}
+        if self.agent_id is not None:
+            out["agent_id"] = self.agent_id
+        if self.target is not None:
+            out["target"] = self.target
+        if self.retry_after_s is not None:
+            out["retry_after_s"] = self.retry_after_s
+        if self.message is not None:
+            out["message"] = self.message
+        if self.ring_timeout_s is not None:
+            out["ring_timeout_s"] = self.ring_timeout_s
+        return out

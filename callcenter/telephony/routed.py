@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from callcenter.routing.models import Action
-from callcenter.routing.service import RouteAnswer
+from callcenter.routing.models import Action, RouteAnswer
 from callcenter.telephony import zammad
 
 

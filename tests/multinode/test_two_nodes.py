@@ -85,7 +85,11 @@ async def test_kill_9_one_node_mid_stream_and_the_other_keeps_serving(cluster: C
                 acknowledged.append(call)
 
     first = asyncio.create_task(stream(0, 0, 200))
-    await asyncio.sleep(0.5)
+
+    async def streaming() -> bool:
+        return len(acknowledged) >= 20
+
+    await eventually(streaming)  # mid-stream
     a.kill()
     await first
     await stream(1, 1000, 30)  # node B goes on
@@ -113,10 +117,12 @@ async def test_a_wrap_up_timeout_due_while_both_nodes_run_fires_once(cluster: Cl
         return bool(state == "idle")
 
     await eventually(idle_again)
-    await asyncio.sleep(1.0)  # both nodes kept polling their timers meanwhile
-    rows = await cluster.db.fetchall(
-        "SELECT work FROM agent_state_log WHERE user_id = ? ORDER BY id", (emma.id,))
-    works = [r["work"] for r in rows]
+    for _ in range(10):  # watch for a second run while both nodes poll their timers (every 0.25 s)
+        rows = await cluster.db.fetchall(
+            "SELECT work FROM agent_state_log WHERE user_id = ? ORDER BY id", (emma.id,))
+        works = [r["work"] for r in rows]
+        assert works[works.index("wrap_up") + 1:] == ["idle"]
+        await asyncio.sleep(0.1)
     assert works.count("wrap_up") == 1 and works[-1] == "idle"
     assert works[works.index("wrap_up") + 1:] == ["idle"]
     assert await cluster.db.fetchval("SELECT COUNT(*) FROM timers WHERE kind = 'wrap_up'") == 0

@@ -139,7 +139,7 @@ async def test_twilio_enqueue_leave_dial_and_back_to_the_queue(client: Client) -
                              {**call, "DialCallStatus": "no-answer"})
     assert "<Enqueue" in back  # nobody else: the caller waits again
     assert (await client.app[ROUTING].agent_state(alice.id))["work"] == "idle"
-    decisions = await client.app[ROUTING].decisions(10)
+    decisions = await client.app[ROUTING].board.decisions(10)
     assert decisions[0]["excluded"] == [{"user_id": alice.id, "reason": "already_missed"}]
 
 

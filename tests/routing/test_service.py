@@ -39,7 +39,7 @@ async def test_best_proficiency_then_longest_idle(center: Center) -> None:
     assert (first.agent_id, first.rule) == (carol.id, "skills_longest_idle")  # 5, idle longest
     _c2, second = await center.call("c2", "sales", caller="+8613900139000")
     assert second.agent_id == bob.id  # 5 beats alice's 3
-    decision = (await center.routing.decisions(5, call_id=_c2))[0]
+    decision = (await center.routing.board.decisions(5, call_id=_c2))[0]
     assert [c["user_id"] for c in decision["candidates"]] == [bob.id, alice.id]
     assert {"user_id": carol.id, "reason": "ringing"} in decision["excluded"]
 
@@ -54,7 +54,7 @@ async def test_exclusions_name_their_reasons(center: Center) -> None:
     call_id, answer = await center.call("c1", "billing")
     assert (answer.action, answer.rule) == (Action.QUEUE, "no_agent_free")
     assert answer.retry_after_s == 5
-    decision = (await center.routing.decisions(5, call_id=call_id))[0]
+    decision = (await center.routing.board.decisions(5, call_id=call_id))[0]
     assert decision["excluded"] == [{"user_id": away.id, "reason": "away"}]
     assert decision["qualified"] == 1 and decision["free"] == 0
     low_fit = center.routing.router.eligibility(low.id, str(call_id), center.clock.now_ms())
@@ -76,7 +76,7 @@ async def test_a_ring_timeout_moves_the_call_on_and_misses_set_the_agent_away(ce
     assert (again.action, again.agent_id) == (Action.DIAL, bob.id)
     assert await center.presence(alice) == ("away", "missed_calls")
     assert await center.work(alice) == "idle"
-    rules = [d["rule"] for d in await center.routing.decisions(10, call_id=call_id)]
+    rules = [d["rule"] for d in await center.routing.board.decisions(10, call_id=call_id)]
     assert rules == ["skills_longest_idle", "skills_longest_idle"]
 
 
@@ -210,14 +210,14 @@ async def test_a_scripted_day_gives_exact_time_in_state_and_occupancy(center: Ce
     await center.routing.set_presence(alice.id, Presence.OFFLINE, None)
     center.clock.advance(1000)                           # offline 1000 s
     end = center.clock.now_ms()
-    totals = await center.routing.time_in_state(alice.id, start, end)
+    totals = await center.routing.board.time_in_state(alice.id, start, end)
     assert totals["presence"] == {"offline": 1000, "available": 6370, "away": 3600}
     assert totals["work"] == {"idle": 3600 + 1800 + 3600 + 600 + 1000, "ringing": 10, "on_call": 300,
                               "wrap_up": 60}
     assert totals["away_reasons"] == {"lunch": 3600}
     assert (totals["handling_s"], totals["ready_s"]) == (360, 6370)
     assert totals["occupancy"] == round(360 / 6370, 3)
-    half = await center.routing.time_in_state(alice.id, start + 1800_000, start + 3605_000)
+    half = await center.routing.board.time_in_state(alice.id, start + 1800_000, start + 3605_000)
     assert half["work"]["idle"] == 1800 and half["work"]["ringing"] == 5
 
 
@@ -237,7 +237,7 @@ async def test_the_supervisor_board_masks_numbers(center: Center) -> None:
     alice = await center.agent("alice")
     await center.customer("Wang Fang", CALLER)
     await center.call("c1", "sales")
-    board = await center.routing.live()
+    board = await center.routing.board.live()
     text = json.dumps(board)
     assert CALLER not in text and CALLER[3:] not in text
     assert board["waiting"][0]["number_masked"].endswith(CALLER[-4:])
@@ -267,7 +267,7 @@ async def test_a_caller_hanging_up_while_waiting_leaves_the_queue(center: Center
     await center.event("ended", "c1", cause="cancel")
     await available(center, alice)
     assert await center.work(alice) == "idle"
-    assert (await center.routing.live())["waiting"] == []
+    assert (await center.routing.board.live())["waiting"] == []
     assert (await center.routing.route(call_id, "sales")).action is Action.REJECT
 
 

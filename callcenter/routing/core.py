@@ -1,0 +1,116 @@
+"""The machinery every routing change shares: the in-memory router kept in step with the database.
+
+Every change that can move an agent or a routed call runs as one ``_run``: under this node's
+routing lock, in one transaction (one hop on SQLite) that first bumps ``routing_state.version``.
+A node whose last known version is not the one it finds rebuilds its router from the tables
+before deciding, so several nodes agree; on PostgreSQL the bump's row lock makes routing changes
+from all nodes happen one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from callcenter.clock import Clock
+from callcenter.console.models import Notifier
+from callcenter.db import Conn, Database
+from callcenter.routing import store
+from callcenter.routing.change import Change, apply_decisions, sync_agent
+from callcenter.routing.engine import Router
+from callcenter.routing.models import Decision
+from callcenter.timers.service import TimerService
+
+T = TypeVar("T")
+
+
+class RoutingCore:
+    """The in-memory router, the lock and the transaction every routing change runs in."""
+
+    def __init__(self, db: Database, clock: Clock, notifier: Notifier, timers: TimerService) -> None:
+        self.db = db
+        self.clock = clock
+        self.notifier = notifier
+        self.timers = timers
+        self.router = Router()
+        self._lock = asyncio.Lock()
+        self._version: int | None = None  # the routing_state version the router reflects; None: rebuild
+        self._wrap_up_s: dict[str, int] = {}
+        self._queue_names: dict[str, dict[str, Any]] = {}
+
+    async def _apply(self, tx: Change, decisions: Sequence[Decision]) -> None:
+        await apply_decisions(tx, self.router, self.timers, decisions)
+
+    async def _sync(self, tx: Change, user_id: int, **how: Any) -> None:
+        await sync_agent(tx, self.router, user_id, **how)
+
+    @property
+    def node_id(self) -> str:
+        """This server process's name among the nodes."""
+        return self.timers.node_id
+
+    # --- the one way to change routing state ----------------------------------------------------------
+
+    async def _run(self, body: Callable[[Change], Awaitable[T]]) -> T:
+        """Run a routing change: under this node's lock, in one transaction (one hop on SQLite).
+
+        The body and everything it calls await only the connection (store functions, timers,
+        pushes recorded in the outbox): it runs on the database's thread with the lock held.
+        """
+        async with self._lock:
+            tx = Change(None, self.clock.now_ms())  # type: ignore[arg-type]
+
+            async def inner(conn: Conn) -> T:
+                tx.conn = conn
+                tx.pushes, tx.broadcasts, tx.touched = [], [], set()
+                tx.before = await store.bump_version(conn, self.node_id)
+                if tx.before != self._version:
+                    await self._load(tx)
+                result = await body(tx)
+                for user_id in sorted(tx.touched):
+                    await self._sync(tx, user_id)
+                return result
+
+            try:
+                result = await self.db.run_write(inner)
+            except BaseException:
+                self._version = None  # the router may hold changes the database rolled back
+                raise
+            self._version = tx.before + 1
+        await self.notifier.send(tx.pushes)
+        for room, event, payload in tx.broadcasts:
+            await self.notifier.broadcast(room, event, payload)
+        return result
+
+    async def _load(self, tx: Change) -> None:
+        """Rebuild the router from the tables (at start, after another node's change, after a failure)."""
+        conn = tx.conn
+        agents = await store.routable_agents(conn, tx.now)
+        queues = await store.routing_queues(conn)
+        self._queue_names = {q["key"]: q for q in await store.queue_settings(conn)}
+        self._wrap_up_s = {k: int(v["wrap_up_s"]) for k, v in self._queue_names.items()}
+        waiting = await store.live_routed(conn)
+        self.router.load(agents, queues, waiting)
+        await self._apply(tx, self.router.match_waiting(tx.now))
+
+    async def reload(self) -> None:
+        """Rebuild from the database now (configuration changed)."""
+        async def body(tx: Change) -> Any:
+            await self._load(tx)
+        await self._run(body)
+
+    async def config_changed(self) -> None:
+        """Skills, queues or an agent's role changed: rebuild on next use (and now, to offer waiting calls)."""
+        self._version = None
+        await self.reload()
+
+    async def _ensure_agent(self, tx: Change, user_id: int) -> bool:
+        """Make sure the router knows a routable user created since it was built; False: not routable."""
+        if self.router.knows(user_id):
+            return True
+        state = await store.routable_agent(tx.conn, user_id, tx.now)
+        if state is None:
+            return False
+        await self._apply(tx, self.router.put_agent(state, tx.now))
+        return True
