@@ -34,17 +34,17 @@ from callcenter.queues import api as queues_api
 from callcenter.queues import pages as queues_pages
 from callcenter.queues.service import QueueService
 from callcenter.realtime import Realtime
-from callcenter.settings import Settings
 from callcenter.routing import api as routing_api
 from callcenter.routing import events as routing_events
 from callcenter.routing.service import RoutingService
+from callcenter.settings import Settings
 from callcenter.teams import api as teams_api
 from callcenter.teams.service import TeamService
-from callcenter.timers.models import Timer
-from callcenter.timers.service import TimerService
 from callcenter.telephony import api as telephony_api
 from callcenter.telephony.calls import CallService
 from callcenter.telephony.service import TelephonyService
+from callcenter.timers.models import Timer
+from callcenter.timers.service import TimerService
 from callcenter.web import admin, pages
 from callcenter.web.keys import (
     ACCOUNTS,
