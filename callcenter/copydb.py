@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
+
 from callcenter.copyschema import Table, fk_order, quote, read_schema
 from callcenter.db import Conn, Database, ServerLock, load_migrations, split_sql
 
@@ -106,16 +108,19 @@ async def copy_database(source_url: str, target_url: str, *, batch: int = BATCH,
     with _held(source), _held(target):
         if source.path is not None and not source.path.exists():
             raise CopyError(f"no database at {source.path}")
-        await source.connect()
         try:
-            await target.connect()
+            await source.connect()
             try:
-                await target.migrate()
-                return await _copy(source, target, batch, progress)
+                await target.connect()
+                try:
+                    await target.migrate()
+                    return await _copy(source, target, batch, progress)
+                finally:
+                    await target.close()
             finally:
-                await target.close()
-        finally:
-            await source.close()
+                await source.close()
+        except (asyncpg.PostgresError, sqlite3.Error) as err:
+            raise CopyError(f"{type(err).__name__}: {err} (nothing was committed)") from err
 
 
 class _held:
@@ -176,13 +181,12 @@ async def _same_schema(src: Conn, source_tables: dict[str, Table], target: Datab
     """Both sides must be at the same migration, so that every table and column has its twin."""
     have = {r["version"] for r in await src.fetchall("SELECT version FROM schema_migrations")}
     want = {r["version"] for r in await target.fetchall("SELECT version FROM schema_migrations")}
-    if have != want:
-        behind = sorted(want - have)
-        raise CopyError(
-            f"the source is at another migration than this version of callcenter (missing {behind},"
-            f" unknown {sorted(have - want)}); run `callcenter migrate` on the source first" if behind else
-            f"the source has migrations this version of callcenter does not know: {sorted(have - want)}"
-        )
+    if have - want:
+        raise CopyError(f"the source has migrations this version of callcenter does not know ({sorted(have - want)}):"
+                        " copy it with the version that wrote it")
+    if want - have:
+        raise CopyError(f"the source lacks migrations {sorted(want - have)}: run `callcenter migrate` against it"
+                        " first")
     for name, table in tables.items():
         twin = source_tables.get(name)
         if twin is None or set(twin.columns) != set(table.columns):

@@ -191,7 +191,7 @@ async def test_a_source_behind_on_migrations_is_refused(tmp_path: Path) -> None:
             await conn.execute("DELETE FROM schema_migrations WHERE version = 6")
     finally:
         await db.close()
-    with pytest.raises(CopyError, match=r"missing \[6\].*run `callcenter migrate` on the source first"):
+    with pytest.raises(CopyError, match=r"the source lacks migrations \[6\]: run `callcenter migrate` against it"):
         await copy_database(source, sqlite_url(tmp_path, "copy"))
 
 
