@@ -24,7 +24,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
@@ -75,29 +75,27 @@ class Database:
                 raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]}")
         return super().__new__(engine)
 
-    async def connect(self) -> None:
-        """Open the connections."""
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # What every engine implements; declared for the type checker only, since ``Database(url)``
+        # always makes an engine.
 
-    async def close(self) -> None:
-        """Close every connection."""
-        raise NotImplementedError
+        async def connect(self) -> None:
+            """Open the connections."""
 
-    def transaction(self) -> contextlib.AbstractAsyncContextManager[Conn]:
-        """Run the body as one atomic unit; return only after its writes are committed."""
-        raise NotImplementedError
+        async def close(self) -> None:
+            """Close every connection."""
 
-    async def run_write(self, body: Callable[[Conn], Awaitable[T]]) -> T:
-        """Like ``transaction()``, for a body that only touches the database."""
-        raise NotImplementedError
+        def transaction(self) -> contextlib.AbstractAsyncContextManager[Conn]:
+            """Run the body as one atomic unit; return only after its writes are committed."""
 
-    async def run_read(self, body: Callable[[Conn], Awaitable[T]]) -> T:
-        """Run a read-only body as one consistent snapshot of committed data."""
-        raise NotImplementedError
+        async def run_write(self, body: Callable[[Conn], Awaitable[T]]) -> T:
+            """Like ``transaction()``, for a body that only touches the database."""
 
-    def read(self) -> contextlib.AbstractAsyncContextManager[Conn]:
-        """A connection that sees only committed data."""
-        raise NotImplementedError
+        async def run_read(self, body: Callable[[Conn], Awaitable[T]]) -> T:
+            """Run a read-only body as one consistent snapshot of committed data."""
+
+        def read(self) -> contextlib.AbstractAsyncContextManager[Conn]:
+            """A connection that sees only committed data."""
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Read every row of a query from committed data."""

@@ -1,4 +1,4 @@
-"""Connections to SQLite: the async ``Conn`` every store function takes, and the one-hop batch machinery.
+"""The async ``Conn`` every store function takes (on either engine), SQLite's connections, and one-hop batches.
 
 ``SqliteConn`` sends each statement to aiosqlite's thread (one round trip each). ``DirectConn``
 is used on that thread itself by ``Database.run_read``/``run_write``: a whole body of store calls
@@ -19,7 +19,11 @@ Params = Sequence[Any]
 
 
 class Conn(Protocol):
-    """What store functions get: parameterized SQL with ``?`` parameter marks, rows as dicts."""
+    """What store functions get: parameterized SQL with ``?`` parameter marks, rows as dicts.
+
+    ``dialect`` is ``"sqlite"`` or ``"postgresql"`` (``callcenter/dbpg.py``), for the rare clause
+    only one engine has; everything else is written once for both (docs/STORAGE.md).
+    """
 
     dialect: str
 
