@@ -61,6 +61,7 @@ class NumberRoute(Protocol):
 
     number_id: int
     queue_key: str
+    region: str
     closed_action: str
     closed_message: str | None
 
@@ -218,6 +219,11 @@ class RoutingService(RoutingCore):
         if found is not None and not found[1]:
             return await self._closed(call_id, found[0])
         return await self.route(call_id, queue_key)
+
+    async def region_for(self, dialled: str) -> str | None:
+        """The region a dialled number of ours reads its callers' numbers in, or None when it is not ours."""
+        found = await self.numbers.route(dialled, self.clock.now_ms()) if self.numbers is not None else None
+        return found[0].region if found is not None else None
 
     async def _closed(self, call_id: int, route: Any) -> RouteAnswer:
         async def body(tx: Change) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -63,6 +64,17 @@ def _source(integration: Integration) -> Source:
     return Source(integration.id, integration.default_region)
 
 
+async def _source_for(request: web.Request, integration: Integration, events: Sequence[CallEvent]) -> Source:
+    """Where events came from; an inbound call to one of our numbers reads callers' national numbers
+    in that number's region (a UK line's callers dial UK formats), else in the integration's."""
+    first = events[0] if events else None
+    if first is not None and first.direction is Direction.INBOUND and first.to_number:
+        region = await request.app[ROUTING].region_for(first.to_number)
+        if region is not None:
+            return Source(integration.id, region)
+    return _source(integration)
+
+
 def _blocked(integration: Integration, event: CallEvent) -> bool:
     """Inbound callers on the integration's block list, compared after normalization."""
     if event.kind is not EventKind.RINGING or event.direction is Direction.OUTBOUND or not event.from_number:
@@ -105,7 +117,7 @@ async def generic_event(request: web.Request) -> web.Response:
     if _blocked(integration, event):
         return web.json_response({"error": {"code": "blocked", "message": "the caller is on the block list",
                                             "fields": [{"loc": ["body", "from"], "msg": "blocked"}]}}, status=403)
-    result = await request.app[TELEPHONY].ingest(_source(integration), [event])
+    result = await request.app[TELEPHONY].ingest(await _source_for(request, integration, [event]), [event])
     ack = _ack(result)
     if event.route and event.direction is Direction.INBOUND:
         routed = await _route(request, result.call_id, event.to_number, event.queue, asked=True)
@@ -145,7 +157,7 @@ async def zammad_event(request: web.Request) -> web.Response:
     if _blocked(integration, event):
         log.info("rejected a blocked caller on integration %s", integration.id)
         return web.json_response(zammad.answer_reject())
-    result = await request.app[TELEPHONY].ingest(_source(integration), [event])
+    result = await request.app[TELEPHONY].ingest(await _source_for(request, integration, [event]), [event])
     if event.kind is EventKind.RINGING and event.direction is Direction.INBOUND and not result.duplicate:
         # A newCall to a number with a queue is routed; Zammad's answers have no "queue": the PBX
         # then rings as it would have, and a free agent is named in a dial answer.
@@ -194,7 +206,7 @@ async def twilio_status(request: web.Request) -> web.Response:
     integration, params = await _twilio(request)
     events = _twilio_events(params, request.app[CLOCK].now_ms())
     if events:
-        await request.app[TELEPHONY].ingest(_source(integration), events)
+        await request.app[TELEPHONY].ingest(await _source_for(request, integration, events), events)
     return web.Response(status=204)
 
 
@@ -207,7 +219,7 @@ async def twilio_voice(request: web.Request) -> web.Response:
         return twiml(twilio.twiml_reject("busy"))
     if not events:
         return twiml(twilio.twiml_reject("rejected"))
-    result = await request.app[TELEPHONY].ingest(_source(integration), events)
+    result = await request.app[TELEPHONY].ingest(await _source_for(request, integration, events), events)
     if events[0].direction is not Direction.INBOUND:
         return twiml(twilio.twiml_empty())
     routed = await _route(request, result.call_id, params.get("To"), None)

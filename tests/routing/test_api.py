@@ -11,6 +11,8 @@ from aiohttp.test_utils import TestClient
 from callcenter.accounts.models import SYSTEM, Role
 from callcenter.agents.models import DeviceKind
 from callcenter.clock import FakeClock
+from callcenter.customers.api import CUSTOMERS
+from callcenter.customers.models import CustomerDraft, PhoneDraft
 from callcenter.integrations.models import IntegrationKind
 from callcenter.web.keys import ACCOUNTS, AGENTS, CLOCK, DATABASE, ROUTING
 from tests.factories import login, make_user, origin
@@ -169,3 +171,24 @@ async def test_supervisors_see_the_board_masked_and_change_states_audited(client
     action = await client.app[DATABASE].fetchval(
         "SELECT action FROM audit_log WHERE target_id = ? ORDER BY id DESC LIMIT 1", (str(world["alice"].id),))
     assert action == "agent.presence"
+
+
+async def test_callers_of_a_number_are_matched_in_that_numbers_region(client: Client) -> None:
+    token = await integration(client, IntegrationKind.GENERIC)  # the integration's region is CN
+    await setup(client)
+    now = client.app[CLOCK].now_ms()
+    async with client.app[DATABASE].transaction() as conn:
+        queue_id = await conn.fetchval("SELECT id FROM queues WHERE key = 'support'")
+        await conn.execute("INSERT INTO numbers (number, queue_id, region, created_at, updated_at)"
+                           " VALUES ('+442079460000', ?, 'GB', ?, ?)", (queue_id, now, now))
+    oliver = await client.app[CUSTOMERS].create(SYSTEM, CustomerDraft(name="Oliver Smith",
+                                                                     phones=(PhoneDraft("+44 20 7946 0958"),)))
+    headers = {"Authorization": f"Bearer {token}"}
+    uk = {**event("ringing", "uk1"), "from": "020 7946 0958", "to": "+442079460000"}
+    ack = await (await client.post("/api/telephony/events", json=uk, headers=headers)).json()
+    row = await client.app[DATABASE].fetchone("SELECT customer_id FROM calls WHERE id = ?", (ack["call_id"],))
+    assert row is not None and row["customer_id"] == oliver.id
+    cn = {**event("ringing", "cn1"), "from": "020 7946 0958"}  # dialled the Beijing line: read as a CN number
+    ack = await (await client.post("/api/telephony/events", json=cn, headers=headers)).json()
+    row = await client.app[DATABASE].fetchone("SELECT customer_id FROM calls WHERE id = ?", (ack["call_id"],))
+    assert row is not None and row["customer_id"] is None
