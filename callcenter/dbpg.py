@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
+import random
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
@@ -25,6 +27,14 @@ DEFAULT_POOL_SIZE = 10
 # pg_advisory_xact_lock key held while migrating: "callcent" as a 64-bit integer.
 MIGRATION_LOCK = int.from_bytes(b"callcent", "big")
 CLOSE_TIMEOUT_S = 10.0
+
+# PostgreSQL settles a deadlock or a serialization conflict between concurrent transactions (several
+# nodes, or one node's concurrent writers) by aborting one of them; run again, it normally goes through.
+RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
+RETRIES = 4  # runs after the first
+RETRY_BACKOFF_S = 0.005  # doubled after each abort, with random jitter
+
+log = logging.getLogger(__name__)
 
 # A ``?`` outside string literals, quoted identifiers and comments; those are matched to be kept.
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\?", re.S)
@@ -186,14 +196,33 @@ class PgDatabase(Database):
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Conn]:
-        """Run the body as one transaction on a pooled connection; commit on leaving, roll back on an error."""
+        """Run the body as one transaction on a pooled connection; commit on leaving, roll back on an error.
+
+        A block cannot be run again, so a deadlock or serialization failure reaches the caller
+        here; ``run_write`` runs its body again instead.
+        """
         async with self._writer_pool().acquire() as raw, raw.transaction():
             yield PgConn(raw)
 
     async def run_write(self, body: Callable[[Conn], Awaitable[T]]) -> T:
-        """Run a body that only touches the database as one transaction (as ``transaction()``)."""
-        async with self.transaction() as conn:
-            return await body(conn)
+        """Run a body that only touches the database as one transaction (as ``transaction()``).
+
+        When PostgreSQL aborts the transaction for a deadlock (40P01) or a serialization failure
+        (40001), the body runs again in a new one, up to ``RETRIES`` times after a short random
+        pause. So a body must change nothing outside the database that a rolled-back run would leave.
+        """
+        aborted = 0
+        while True:
+            try:
+                async with self.transaction() as conn:
+                    return await body(conn)
+            except RETRYABLE as err:
+                aborted += 1
+                if aborted > RETRIES:
+                    raise
+                log.warning("transaction aborted (%s), running it again (%d of %d)", err.sqlstate, aborted, RETRIES)
+                # Jitter, not a secret: transactions that collided should not retry in step.
+                await asyncio.sleep(RETRY_BACKOFF_S * 2 ** (aborted - 1) * (0.5 + random.random()))  # noqa: S311
 
     async def run_read(self, body: Callable[[Conn], Awaitable[T]]) -> T:
         """Run a read-only body in one snapshot of committed data (a REPEATABLE READ, READ ONLY transaction)."""
