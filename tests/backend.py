@@ -4,11 +4,11 @@
 PostgreSQL; scripts/pg_local.py starts a throwaway cluster and sets it. The schema is migrated
 once into a template database, and a few copies of it (``CREATE DATABASE … TEMPLATE``) serve the
 whole session: after each test, on a background thread, the connections its database still has
-are cut, every table but ``schema_migrations`` is emptied and every id sequence starts again at 1,
-and the database goes back to the ready queue. A test gets a migrated database holding no rows,
-exactly as a new SQLite file; copying one per test instead costs a file per table and index
-(several hundred) and takes 0.1-0.5 s. One test directory (``tmp_path``) names one database, as it
-names one SQLite file.
+are cut, every table but ``schema_migrations`` is emptied, the rows the migrations insert are put
+back and every sequence is set to where the template has it, and the database goes back to the
+ready queue. A test gets a freshly migrated database, exactly as a new SQLite file; copying one
+per test instead costs a file per table and index (several hundred) and takes 0.1-0.5 s. One test
+directory (``tmp_path``) names one database, as it names one SQLite file.
 """
 
 from __future__ import annotations
@@ -57,36 +57,61 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-async def _emptying_sql(conn: asyncpg.Connection) -> str:
-    """DELETE every table, children before parents (no cascades run, no new files), then restart the ids."""
-    tables = {r["t"] for r in await conn.fetch(
-        "SELECT c.oid::regclass::text AS t FROM pg_class c WHERE c.relkind = 'r'"
-        " AND c.relnamespace = 'public'::regnamespace AND c.relname <> 'schema_migrations'")}
-    parents: dict[str, set[str]] = {t: set() for t in tables}
-    for r in await conn.fetch(
-            "SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent FROM pg_constraint"
-            " WHERE contype = 'f' AND connamespace = 'public'::regnamespace"):
-        if r["child"] != r["parent"]:
-            parents[r["child"]].add(r["parent"])
-    order: list[str] = []
-    while parents:
-        # A table no remaining table refers to can go now.
-        free = sorted(t for t in parents if not any(t in ps for ps in parents.values()))
-        if not free:
-            raise RuntimeError(f"foreign keys form a cycle among {sorted(parents)}")
-        order += free
-        for t in free:
-            del parents[t]
-    sequences = [r["s"] for r in await conn.fetch(
-        "SELECT pg_get_serial_sequence(a.attrelid::regclass::text, a.attname) AS s FROM pg_attribute a"
-        " JOIN pg_class c ON c.oid = a.attrelid WHERE a.attidentity <> ''"
-        " AND c.relnamespace = 'public'::regnamespace")]
-    statements = [f"DELETE FROM {t}" for t in order] + [f"SELECT setval('{s}', 1, false)" for s in sequences]
-    return "; ".join(statements)
+class _Reset:
+    """How to bring a used copy back to the template's state: its rows and sequences as migrated."""
+
+    def __init__(self, deletes: str, seeds: list[tuple[str, list[str], list[Any]]], sequences: str) -> None:
+        self.deletes = deletes
+        self.seeds = seeds
+        self.sequences = sequences
+
+    @classmethod
+    async def of_template(cls, conn: asyncpg.Connection) -> _Reset:
+        """Read the template: tables in foreign-key order, the rows migrations put there, the sequences."""
+        tables = {r["t"] for r in await conn.fetch(
+            "SELECT relname AS t FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+            " AND relname <> 'schema_migrations'")}
+        parents: dict[str, set[str]] = {t: set() for t in tables}
+        for r in await conn.fetch(
+                "SELECT c.relname AS child, p.relname AS parent FROM pg_constraint k JOIN pg_class c"
+                " ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid WHERE k.contype = 'f'"
+                " AND k.connamespace = 'public'::regnamespace"):
+            if r["child"] != r["parent"] and r["child"] in parents:
+                parents[r["child"]].add(r["parent"])
+        children_first: list[str] = []
+        while parents:
+            # A table no remaining table refers to can be emptied now.
+            free = sorted(t for t in parents if not any(t in ps for ps in parents.values()))
+            if not free:
+                raise RuntimeError(f"foreign keys form a cycle among {sorted(parents)}")
+            children_first += free
+            for t in free:
+                del parents[t]
+        seeds = []
+        for table in reversed(children_first):
+            rows = await conn.fetch(f'SELECT * FROM "{table}"')
+            if rows:
+                seeds.append((table, list(rows[0].keys()), [tuple(r) for r in rows]))
+        sequences = [
+            f"SELECT setval('{r['s']}', {r['v']}, true)" if r["v"] is not None
+            else f"SELECT setval('{r['s']}', {r['start']}, false)"
+            for r in await conn.fetch("SELECT format('%I.%I', schemaname, sequencename) AS s, last_value AS v,"
+                                      " start_value AS start FROM pg_sequences WHERE schemaname = 'public'")
+        ]
+        return cls("; ".join(f'DELETE FROM "{t}"' for t in children_first), seeds, "; ".join(sequences))
+
+    async def apply(self, conn: asyncpg.Connection) -> None:
+        """Empty every table (DELETE: no new files, unlike TRUNCATE), put the seeded rows back, reset sequences."""
+        async with conn.transaction():
+            await conn.execute(self.deletes)
+            for table, columns, records in self.seeds:
+                await conn.copy_records_to_table(table, records=records, columns=columns, schema_name="public")
+            if self.sequences:
+                await conn.execute(self.sequences)
 
 
 class _Databases:
-    """The template, its copies and their emptying, run on a thread with its own event loop."""
+    """The template, its copies and their reset, run on a thread with its own event loop."""
 
     def __init__(self, base: str) -> None:
         self.base = base
@@ -114,7 +139,7 @@ class _Databases:
             await db.close()
         conn = await asyncpg.connect(_with_database(self.base, self.template))
         try:
-            self.emptying = await _emptying_sql(conn)
+            self.reset = await _Reset.of_template(conn)
         finally:
             await conn.close()
         self.ready: asyncio.Queue[str] = asyncio.Queue()
@@ -154,7 +179,7 @@ class _Databases:
             # A test that left a connection open (or a transaction) does not keep its rows alive.
             await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                                " WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            await conn.execute(self.emptying)
+            await self.reset.apply(conn)
         finally:
             await conn.close()
 

@@ -233,3 +233,32 @@ def test_backup_and_restore_point_postgresql_to_its_own_tools(
     err = capsys.readouterr().err
     assert "pg_restore --clean" in err and "secret" not in err
     assert not (tmp_path / "b.dump").exists()
+
+
+@postgres_only
+async def test_a_used_test_database_is_reset_to_the_migrated_template(tmp_path: Path) -> None:
+    url = backend.database_url(tmp_path)
+    assert backend._databases is not None
+    template_url = backend._with_database(backend.BASE_URL or "", backend._databases.template)
+    template = await asyncpg.connect(template_url)
+    used = await asyncpg.connect(url)
+    try:
+        seeded = {t: sorted(map(tuple, rs)) for t, _, rs in backend._databases.reset.seeds}
+        assert seeded["routing_state"]  # a row 0006_routing.sql inserts
+        await used.execute("INSERT INTO users (username, display_name, role, password_hash, disabled, created_at,"
+                           " updated_at) VALUES ('u', 'U', 'agent', 'h', FALSE, 1, 1)")
+        await used.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('u', 'ip', 1, TRUE)")
+        await used.execute("DELETE FROM routing_state")
+        await backend._databases.reset.apply(used)
+        for table, rows in seeded.items():
+            assert sorted(map(tuple, await used.fetch(f'SELECT * FROM "{table}"'))) == rows
+        assert await used.fetchval("SELECT COUNT(*) FROM users") == 0
+        assert await used.fetchval("SELECT COUNT(*) FROM login_attempts") == 0
+        versions = "SELECT array_agg(version ORDER BY version) FROM schema_migrations"
+        assert await used.fetchval(versions) == await template.fetchval(versions)
+        insert = ("INSERT INTO users (username, display_name, role, password_hash, disabled, created_at, updated_at)"
+                  " VALUES ('v', 'V', 'agent', 'h', FALSE, 1, 1) RETURNING id")
+        assert await used.fetchval(insert) == 1  # ids start again as in a new database
+    finally:
+        await used.close()
+        await template.close()
