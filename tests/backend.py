@@ -123,10 +123,21 @@ class _Databases:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="test-databases", daemon=True)
         self.thread.start()
-        self._call(self._start())
+        try:
+            self._call(self._start())
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._call(self._abandon())
+            self._end_loop()
+            raise
 
     def _call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    async def _abandon(self) -> None:
+        if hasattr(self, "admin"):
+            await self.admin.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+            await self.admin.close()
 
     async def _start(self) -> None:
         self.admin = await asyncpg.connect(self.base)
@@ -216,19 +227,29 @@ class _Databases:
     def shutdown(self) -> None:
         self.release()
         self._call(self._stop())
+        self._end_loop()
+
+    def _end_loop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
         self.loop.close()
 
 
 _databases: _Databases | None = None
+_failed: str | None = None  # why the server could not be used: every later test says so at once
 _lock = threading.Lock()
 
 
 def _pool() -> _Databases:
-    global _databases
+    global _databases, _failed
     with _lock:
+        if _failed is not None:
+            raise RuntimeError(_failed)
         if _databases is None:
             assert BASE_URL is not None
-            _databases = _Databases(BASE_URL)
+            try:
+                _databases = _Databases(BASE_URL)
+            except Exception as err:
+                _failed = f"no test database: {ENV}={BASE_URL} did not work: {err!r}"
+                raise RuntimeError(_failed) from err
         return _databases
