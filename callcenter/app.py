@@ -149,11 +149,17 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     realtime.sio.attach(app, socketio_path="socket.io")
     app[OPENAPI] = build_openapi(app)
 
+    app.on_shutdown.append(_close_sockets)
     app.cleanup_ctx.append(_realtime)  # first in, so torn down last: after the last emit
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_maintenance)
     app.cleanup_ctx.append(_routing)
     return app
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Before waiting for open requests to end, close the sockets: a WebSocket never ends by itself."""
+    await app[REALTIME].disconnect_all()
 
 
 async def _realtime(app: web.Application) -> AsyncIterator[None]:

@@ -229,6 +229,14 @@ class Realtime:
         if token_hashes:
             await self._control("end_sessions", {"token_hashes": list(token_hashes)})
 
+    async def disconnect_all(self) -> None:
+        """Close every socket of this node, at shutdown: clients reconnect (to another node) at once.
+
+        Otherwise each WebSocket stays open until the web server's shutdown timeout gives up on it.
+        """
+        if self.sio.eio.sockets:  # engine.io's own call fails on an empty list
+            await self.sio.eio.disconnect()
+
     async def close(self) -> None:
         """Stop listening to the other nodes (a no-op on a single node)."""
         if self.nodes is not None:

@@ -1,7 +1,8 @@
-"""Socket.IO across two nodes: two servers sharing one PostgreSQL database and one real Redis."""
+"""Socket.IO across nodes: two servers sharing one PostgreSQL database and one real Redis; a node stopping."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import subprocess
@@ -24,10 +25,9 @@ from tests import backend
 from tests.factories import make_settings, make_user
 from tests.live import Live, until
 
-pytestmark = pytest.mark.skipif(
-    not backend.POSTGRES,
-    reason="two nodes share one database, which needs PostgreSQL (set CALLCENTER_TEST_DATABASE_URL, for example"
-    " through scripts/pg_local.py): a SQLite file serves one server",
+TWO_NODES_NEED_POSTGRES = (
+    "two nodes share one database, which needs PostgreSQL (set CALLCENTER_TEST_DATABASE_URL, for example"
+    " through scripts/pg_local.py): a SQLite file serves one server"
 )
 
 
@@ -74,6 +74,8 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 async def nodes(aiohttp_server: Any, tmp_path: Path, redis_url: str) -> AsyncIterator[tuple[Live, Live]]:
     """Node A and node B: two apps on one database and one Redis; their sockets log into one dict."""
+    if not backend.POSTGRES:
+        pytest.skip(TWO_NODES_NEED_POSTGRES)
     settings = make_settings(tmp_path, redis_url=redis_url)
     received: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     lives = []
@@ -167,3 +169,14 @@ async def test_team_membership_changed_on_one_node_moves_sockets_on_the_other(no
     assert [e for e, _ in b.received["emma@b"]] == ["team:update", "team:update"]
     assert emma_b.get_sid() not in dict(b.server.app[REALTIME].sio.manager.get_participants("/", room))
     await _disconnect(emma_b, james_b)
+
+
+async def test_a_stopping_node_closes_its_sockets_first(live: Live) -> None:
+    await make_user(live.server.app[ACCOUNTS], "emma")
+    client = await live.socket(await live.login("emma"), "emma")
+    started = time.monotonic()
+    # Unless it closes them first, a stopping server waits for its WebSockets (about 45 s here).
+    async with asyncio.timeout(10):
+        await live.server.close()
+    assert time.monotonic() - started < 10
+    await until(lambda: not client.connected)
