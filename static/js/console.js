@@ -189,14 +189,12 @@ function draw() {
   const ringing = ringingList(state.calls);
   const others = ringing.filter((entry) => entry.id !== state.shownId);
   const popActions = { ...pop.actions, toggleSound: actions.toggleSound };
-  render(callCard(shown, {
-    now: now(), notes: shown ? state.notes[shown.id] : null, others, sound, actions: popActions,
-    wrapping: shown !== null && shown.id === wrapId,
-  }), card);
+  render(callCard(shown, { now: now(), notes: shown ? state.notes[shown.id] : null, others, sound, actions: popActions }), card);
   render(wrapUpPanel(state.agent, {
     now: at, ui: state.wrapUi, locale: boot.locale, live: channel.live,
     who: wrapId === null ? "" : state.calls[wrapId] ? who(state.calls[wrapId]) : t("wrapup.call", { id: wrapId }),
-    notes: wrapId === null ? null : { ...(state.notes[wrapId] ?? {}), text: notesText(wrapId) ?? "" },
+    // The card above has the call's notes when it shows that call; otherwise the panel brings them.
+    notes: wrapId === null || shown?.id === wrapId ? null : { ...(state.notes[wrapId] ?? {}), text: notesText(wrapId) ?? "" },
     actions: { choose: wrapUp.choose, submit: wrapUp.submit, notesInput: pop.actions.notesInput },
   }), wrapSlot);
   render(customerPanel(shown, {

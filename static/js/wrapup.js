@@ -143,7 +143,7 @@ export function createWrapUp({ store, channel, locale, onState, notesOf, notice 
       focusSoon("#wrap-up-panel input[name=disposition]:checked, #wrap-up-panel input[name=disposition]");
     } else if (on("notes")) {
       problem = { field: "notes", text: t("wrapup.error.notes") };
-      focusSoon("#wrap-up-notes");
+      focusSoon("#wrap-up-notes, #call-notes");
     } else if (error?.code === "conflict") {
       problem = { field: "form", text: t("wrapup.error.over") };
     } else {

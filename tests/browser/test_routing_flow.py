@@ -47,23 +47,35 @@ class Desk:
     dispositions: list[dict[str, Any]]
 
 
-def make_desk(admin: Api, display_name: str, **queue: Any) -> Desk:
-    """A skill, an agent who has it, a queue that needs it, two dispositions (the first resolves on first contact)."""
+def new_agent(admin: Api, skill_id: int, display_name: str, proficiency: int = 4) -> dict[str, Any]:
+    """An agent with a skill and a phone; giving the phone also makes the server's name lookup see them now."""
+    tag = uuid.uuid4().hex[:8]
+    user: dict[str, Any] = admin.post("/api/users", {"username": f"flow-{tag}", "password": PASSWORD, "role": "agent",
+                                                     "display_name": display_name})
+    admin.call("PUT", f"/api/agents/{user['id']}/skills", {"skills": [{"skill": skill_id, "proficiency": proficiency}]})
+    admin.post(f"/api/agents/{user['id']}/devices", {"kind": "extension", "value": str(int(tag, 16) % 10**8)})
+    return user
+
+
+def new_queue(admin: Api, **settings: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A skill of its own and a queue that needs it: (skill, queue)."""
     tag = uuid.uuid4().hex[:8]
     skill = admin.post("/api/skills", {"name": f"Flow {tag}", "name_zh": f"流程 {tag}"})
-    user = admin.post("/api/users", {"username": f"flow-{tag}", "password": PASSWORD, "role": "agent",
-                                     "display_name": display_name})
-    admin.call("PUT", f"/api/agents/{user['id']}/skills", {"skills": [{"skill": skill["id"], "proficiency": 4}]})
-    # The agent's phone; giving it also makes the server's name lookup for PBX events see the new agent now.
-    admin.post(f"/api/agents/{user['id']}/devices", {"kind": "extension", "value": str(int(tag, 16) % 10**8)})
-    created = admin.post("/api/queues", {
+    queue = admin.post("/api/queues", {
         "key": f"flow-{tag}", "name": f"Flow sales {tag}", "name_zh": f"流程销售 {tag}",
-        "skills": [{"skill": skill["id"], "min_proficiency": 2}], **queue})
-    sale = admin.post(f"/api/queues/{created['id']}/dispositions", {
+        "skills": [{"skill": skill["id"], "min_proficiency": 2}], **settings})
+    return skill, queue
+
+
+def make_desk(admin: Api, display_name: str, **settings: Any) -> Desk:
+    """A queue only this desk's agent can take, with two dispositions (the first resolves on first contact)."""
+    skill, queue = new_queue(admin, **settings)
+    user = new_agent(admin, skill["id"], display_name)
+    sale = admin.post(f"/api/queues/{queue['id']}/dispositions", {
         "code": "sale", "label": "Sale made", "label_zh": "已成交", "first_contact_resolved": True})
-    later = admin.post(f"/api/queues/{created['id']}/dispositions", {
+    later = admin.post(f"/api/queues/{queue['id']}/dispositions", {
         "code": "call_back", "label": "Call back later", "label_zh": "稍后回电"})
-    return Desk(created["id"], created["key"], user["id"], user["username"], display_name, [sale, later])
+    return Desk(queue["id"], queue["key"], user["id"], user["username"], display_name, [sale, later])
 
 
 @pytest.fixture(scope="module")
@@ -177,8 +189,10 @@ def test_a_routed_call_from_ring_to_wrap_up_as_agent_and_supervisor_see_it(
     assert console.get_attribute("#wrap-up-outcomes input >> nth=0", "aria-invalid") == "true"
     assert console.evaluate("document.activeElement.name") == "disposition"
 
-    # In the notes, Ctrl+Shift+1 picks the first outcome and Ctrl+Enter is Done.
-    console.fill("#wrap-up-notes", "Ordered two licences")
+    # The card above shows the call, so its notes are the wrap-up's: in them, Ctrl+Shift+1 picks the
+    # first outcome and Ctrl+Enter is Done.
+    assert console.locator("#wrap-up-notes").count() == 0
+    console.fill("#call-notes", "Ordered two licences")
     console.keyboard.press("Control+Shift+Digit1")
     assert console.is_checked(f'#wrap-up-outcome-{sale["id"]}')
     assert console.inner_text("#wrap-up-outcome-error") == ""
@@ -201,8 +215,8 @@ def test_a_routed_call_from_ring_to_wrap_up_as_agent_and_supervisor_see_it(
 
 def test_wrap_up_by_number_key_in_chinese_and_by_timeout(pages: Any, server: Server, pbx_token: str) -> None:
     admin = Api(server.url, "admin")
-    desk = make_desk(admin, "Wu Wrapper", wrap_up_s=4)
-    console = pages(desk.username, locale="zh-Hans")
+    desk = make_desk(admin, "Wu Wrapper", wrap_up_s=6)
+    console = pages(desk.username, locale="zh-Hans", theme="dark", bypass_csp=True)  # axe-core is injected inline
     console.click("#go-available")
     console.wait_for_selector('#state-chip[data-presence="available"]')
 
@@ -227,13 +241,24 @@ def test_wrap_up_by_number_key_in_chinese_and_by_timeout(pages: Any, server: Ser
     assert admin.get(f"/api/calls/{first}")["disposition"] == "call_back"
 
     # Left alone, the wrap-up ends at its deadline: the panel closes and the page says no outcome was recorded.
+    # Meanwhile the agent looks at the earlier call: the panel then brings the wrapped call's notes.
     second = call_through()
+    console.click(f'#recent-list [data-call-id="{first}"]')
+    console.wait_for_selector(f'#call-card-body[data-call-id="{first}"]')
+    console.fill("#wrap-up-notes", "客户要求明天回电")
+    console.wait_for_function(
+        "text => document.getElementById('wrap-up-notes-status').textContent === text",
+        arg=msg("zh-Hans", "pop.notes.saved"),
+    )
     console.wait_for_selector('#wrap-up-time[data-ending="true"]', timeout=6_000)
     assert msg("zh-Hans", "wrapup.ending") in console.inner_text("#wrap-up-time")
+    assert run_axe(console) == []
+    screenshot(console, "wrap-up-ending", "zh-Hans", "dark")
     console.wait_for_selector("#wrap-up-panel", state="detached", timeout=10_000)
     console.wait_for_selector('#state-chip[data-work="idle"]')
     assert msg("zh-Hans", "wrapup.timed_out") in console.inner_text("#notices")
-    assert admin.get(f"/api/calls/{second}")["disposition"] is None
+    timed_out = admin.get(f"/api/calls/{second}")
+    assert timed_out["disposition"] is None and timed_out["notes"] == "客户要求明天回电"
     assert not_reloaded(console)
     assert console.errors == []
 

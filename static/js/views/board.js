@@ -107,7 +107,7 @@ export function queueTable(board, { now, names }) {
       const target = row.queue.service_level_s;
       const over = longest !== null && target && longest > target * 1000;
       return html`<tr data-queue=${row.queue.key} class=${over ? "is-over" : ""}>
-        <th scope="row"><span title=${row.queue.key}>${names.queue(row.queue.key)}</span></th>
+        <th scope="row"><span title=${row.queue.key} translate="no">${names.queue(row.queue.key)}</span></th>
         <td class="numeric" data-col="waiting">${row.waiting}</td>
         <td data-col="longest">${longest === null ? noFigure() : html`${timer(longest)}${over
           ? html` <span class="overmark"><span aria-hidden="true">▲</span> ${t("wallboard.over_target_short")}</span>`
@@ -141,15 +141,15 @@ export function waitingTable(board, { now, names }) {
     calls,
     (call) => call.call_id,
     (call) => html`<tr data-call-id=${call.call_id} data-state=${call.state}>
-      <th scope="row"><span class="caller" title=${names.caller(call)}>${names.caller(call)}</span></th>
-      <td>${names.queue(call.queue)}</td>
+      <th scope="row"><span class="caller" title=${names.caller(call)} translate="no">${names.caller(call)}</span></th>
+      <td><span translate="no">${names.queue(call.queue)}</span></td>
       <td>${tierBadge(call.tier)}</td>
       <td data-col="wait">${timer(now - call.enqueued_at)}</td>
       <td data-col="state">${call.state === "ringing" && call.agent_id !== null
         ? html`<span class="callstate callstate--ringing"><span aria-hidden="true">☎</span> ${t("wallboard.ringing_agent", {
           agent: names.agent(call.agent_id),
         })}</span>${call.ringing_since ? html` ${timer(now - call.ringing_since)}` : nothing}`
-        : html`<span class="callstate"><span aria-hidden="true">…</span> ${t("wallboard.waiting_state")}</span>`}
+        : html`<span class="callstate"><span aria-hidden="true">◷</span> ${t("wallboard.waiting_state")}</span>`}
         ${call.attempts > 0 ? html`<span class="hint">${t("wallboard.attempts", { count: call.attempts })}</span>` : nothing}
       </td>
     </tr>`,
@@ -167,9 +167,10 @@ export function activeTable(board, { now, names }) {
       const since = call.state === "answered" ? call.answered_at ?? call.started_at : call.started_at;
       const word = call.on_hold ? t("wallboard.on_hold") : stateLabel({ state: call.state });
       return html`<tr data-call-id=${call.call_id} data-state=${call.on_hold ? "on_hold" : call.state}>
-        <th scope="row"><span class="caller" title=${names.caller(call)}>${names.caller(call)}</span></th>
-        <td>${call.queue ? names.queue(call.queue) : noFigure()}</td>
-        <td>${call.agent_id !== null && call.agent_id !== undefined ? names.agent(call.agent_id) : noFigure()}</td>
+        <th scope="row"><span class="caller" title=${names.caller(call)} translate="no">${names.caller(call)}</span></th>
+        <td>${call.queue ? html`<span translate="no">${names.queue(call.queue)}</span>` : noFigure()}</td>
+        <td>${call.agent_id !== null && call.agent_id !== undefined
+          ? html`<span translate="no">${names.agent(call.agent_id)}</span>` : noFigure()}</td>
         <td><span class="callstate callstate--${call.state}"><span aria-hidden="true">${call.on_hold ? "❚❚" : CALL_ICONS[call.state] ?? "■"}</span>
           ${word}</span></td>
         <td>${since ? timer(now - since) : noFigure()}</td>
@@ -207,8 +208,9 @@ function currentWork(agent, names) {
   if (!BUSY.has(agent.work) || agent.call_id === null) return noFigure();
   const call = names.call(agent.call_id);
   const queue = agent.queue ?? call?.queue ?? null;
-  return html`<span class="work">${call ? names.caller(call) : t("wallboard.call_id", { id: agent.call_id })}${queue
-    ? html` <span class="hint">${names.queue(queue)}</span>`
+  return html`<span class="work">${call ? html`<span translate="no">${names.caller(call)}</span>`
+    : t("wallboard.call_id", { id: agent.call_id })}${queue
+    ? html` <span class="hint" translate="no">${names.queue(queue)}</span>`
     : nothing}</span>`;
 }
 
@@ -228,7 +230,7 @@ export function agentTable(board, { now, names, filter, actions }) {
     ({ agent, shown }) => {
       const name = agent.display_name || agent.username;
       return html`<tr data-user-id=${agent.user_id} data-state=${shown.kind}>
-        <th scope="row"><span class="agentname" title=${agent.username ?? name}>${name}</span></th>
+        <th scope="row"><span class="agentname" title=${agent.username ?? name} translate="no">${name}</span></th>
         <td data-col="state"><span class="state state--${shown.kind}"><span aria-hidden="true">${STATE_ICONS[shown.kind]}</span>
           ${shown.word}</span>${agent.presence === "away" && agent.reason
           ? html` <span class="state__reason">${reasonLabel(agent.reason)}</span>`
@@ -258,8 +260,9 @@ function decisionItem(decision, names) {
       data-call-id=${decision.call_id} data-rule=${decision.rule}>
     <p class="decision__head">
       ${at ? html`<time class="numeric" datetime=${new Date(at).toISOString()} title=${dateTime(at)} translate="no">${timeOfDay(at)}</time>` : nothing}
-      <span class="decision__call">${call ? names.caller(call) : t("wallboard.call_id", { id: decision.call_id })}</span>
-      ${decision.queue_id ? html`<span class="hint">${names.queue(decision.queue_id)}</span>` : nothing}
+      ${call ? html`<span class="decision__call" translate="no">${names.caller(call)}</span>`
+        : html`<span class="decision__call">${t("wallboard.call_id", { id: decision.call_id })}</span>`}
+      ${decision.queue_id ? html`<span class="hint" translate="no">${names.queue(decision.queue_id)}</span>` : nothing}
     </p>
     <p class="decision__why">${ruleWords(decision, names)}</p>
     ${facts.length ? html`<p class="decision__facts hint">${facts.join(" · ")}</p>` : nothing}
@@ -272,7 +275,7 @@ function decisionItem(decision, names) {
     ${decision.excluded?.length
       ? html`<div class="decision__list"><strong>${t("routing.passed_over")}</strong>
         <ul class="decision__items" data-list="excluded">${decision.excluded.map(
-          (item) => html`<li data-user-id=${item.user_id}><span>${names.agent(item.user_id)}</span> —
+          (item) => html`<li data-user-id=${item.user_id}><span translate="no">${names.agent(item.user_id)}</span> —
             <span>${exclusionWords(item.reason)}</span></li>`,
         )}</ul></div>`
       : nothing}

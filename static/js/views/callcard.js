@@ -103,8 +103,8 @@ function alsoRinging(others, actions) {
   </ul>`;
 }
 
-/** The card for `entry` (null: no call); `others` are further ringing calls; `wrapping`: its notes are in the wrap-up. */
-export function callCard(entry, { now, notes, others = [], sound, actions, wrapping = false }) {
+/** The card for `entry` (null: no call); `others` are further ringing calls. */
+export function callCard(entry, { now, notes, others = [], sound, actions }) {
   if (!entry) return html`<p class="empty">${t("console.call.empty")}</p>`;
   const { call } = entry;
   const name = who(entry);
@@ -125,6 +125,6 @@ export function callCard(entry, { now, notes, others = [], sound, actions, wrapp
     ${earlierLeg(entry.earlier_leg)}
     ${isRinging(call) && sound.enabled && sound.blocked ? soundOff(sound, actions) : nothing}
     ${alsoRinging(others, actions)}
-    ${isRinging(call) || wrapping ? nothing : notesArea(call, notes, actions)}
+    ${isRinging(call) ? nothing : notesArea(call, notes, actions)}
   </article>`;
 }

@@ -35,7 +35,7 @@ function outcomes(list, ui, locale, actions) {
             .checked=${live(ui.choice === disposition.id)} @change=${() => actions.choose(disposition.id)}>
         <label for=${id}>
           ${key ? html`<kbd translate="no">${key}</kbd>` : nothing}
-          <span class="outcome__label">${dispositionLabel(disposition, locale)}</span>
+          <span class="outcome__label" translate="no">${dispositionLabel(disposition, locale)}</span>
           ${disposition.first_contact_resolved
             ? html`<span class="outcome__fcr"><span aria-hidden="true">✓</span> ${t("wrapup.first_contact")}</span>`
             : nothing}
@@ -67,14 +67,16 @@ function notesField(callId, notes, ui, actions) {
 /**
  * The panel while the agent wraps up a call, else nothing.
  * @param {object} agent the agent's state from the store.
- * @param {object} ctx `{now, ui, who, notes, locale, live, actions: {choose, submit, notesInput}}`
+ * @param {object} ctx `{now, ui, who, notes, locale, live, actions: {choose, submit, notesInput}}`; `notes` null:
+ *     the call card above shows this call and its notes, which Done sends.
  */
 export function wrapUpPanel(agent, ctx) {
   const callId = wrappingCall(agent);
   if (callId === null) return nothing;
   const left = wrapUpLeft(agent, ctx.now);
   const ending = left !== null && left <= ENDING_MS;
-  const formError = ctx.ui.error?.field === "form" ? ctx.ui.error.text : "";
+  const field = ctx.ui.error?.field;
+  const formError = field === "form" || (field === "notes" && !ctx.notes) ? ctx.ui.error.text : "";
   return html`<section class="wrapup ${ending ? "wrapup--ending" : ""}" id="wrap-up-panel" data-call-id=${callId}
       aria-labelledby="wrap-up-title">
     <h3 class="wrapup__title" id="wrap-up-title" tabindex="-1">
@@ -84,7 +86,7 @@ export function wrapUpPanel(agent, ctx) {
     ${countdown(left)}
     <form class="wrapup__form" id="wrap-up-form" novalidate @submit=${ctx.actions.submit}>
       ${outcomes(choices(agent), ctx.ui, ctx.locale, ctx.actions)}
-      ${notesField(callId, ctx.notes, ctx.ui, ctx.actions)}
+      ${ctx.notes ? notesField(callId, ctx.notes, ctx.ui, ctx.actions) : nothing}
       ${formError ? html`<p class="hint hint--error" id="wrap-up-error">${formError}</p>` : nothing}
       <button type="submit" class="btn btn--primary" id="wrap-up-done" aria-keyshortcuts="Control+Enter"
           aria-disabled=${String(!ctx.live || ctx.ui.busy)}>
