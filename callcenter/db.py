@@ -42,7 +42,7 @@ from callcenter.dbconn import (
     run_batch,
 )
 
-__all__ = ["Conn", "Database", "DirectConn", "Params", "Row", "ServerLock", "SqliteConn", "SqliteDatabase"]
+__all__ = ["Conn", "Database", "DirectConn", "Params", "Row", "ServerLock", "SqliteConn", "SqliteDatabase", "lock_key"]
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +279,17 @@ class SqliteDatabase(Database):
         if self._reader is None:
             raise RuntimeError("database is not connected")
         yield self._reader
+
+
+async def lock_key(conn: Conn, key: str) -> None:
+    """Make writers that lock the same key take turns until their transactions end.
+
+    For a write that reads before it writes (folding stored events, say): on SQLite writers
+    always take turns, so this costs nothing; on PostgreSQL, where they run side by side, it takes
+    a transaction-scoped advisory lock on a hash of the key.
+    """
+    if conn.dialect == "postgresql":
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
 
 
 def _swallow(fut: asyncio.Future[None]) -> None:

@@ -7,7 +7,7 @@ import pydantic
 import pytest
 
 from callcenter.cli import main
-from callcenter.db import Conn, Database, load_migrations, split_sql
+from callcenter.db import Conn, Database, load_migrations, lock_key, split_sql
 from callcenter.dbpg import pg_sql, pool_options, schema_sql
 from callcenter.settings import Settings
 from tests import backend
@@ -262,3 +262,34 @@ async def test_a_used_test_database_is_reset_to_the_migrated_template(tmp_path: 
     finally:
         await used.close()
         await template.close()
+
+
+async def test_writers_locking_one_key_take_turns(db: Database) -> None:
+    order: list[str] = []
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with db.transaction() as conn:
+            await lock_key(conn, "call generic c1")
+            holding.set()
+            await release.wait()
+            order.append("first done")
+
+    async def second(key: str) -> None:
+        await holding.wait()
+        async with db.transaction() as conn:
+            await lock_key(conn, key)
+            order.append(f"second in on {key}")
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second("call generic c1"))]
+    await holding.wait()
+    await asyncio.sleep(0.05)  # the second writer has had every chance to get in
+    assert order == []
+    if backend.POSTGRES:  # another key does not wait (on SQLite every writer waits its turn)
+        await second("call generic c2")
+        assert order == ["second in on call generic c2"]
+        order.clear()
+    release.set()
+    await asyncio.gather(*tasks)
+    assert order == ["first done", "second in on call generic c1"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from callcenter.db import Conn, Row
+from callcenter.db import Conn, Row, lock_key
 from callcenter.telephony.models import CallEvent, CallRecord, Direction, EventKind, Provider
 
 _EVENT_FIELDS = tuple(f.name for f in fields(CallEvent) if f.name != "raw")
@@ -33,8 +33,13 @@ def event_from_json(text: str) -> CallEvent:
 
 
 async def insert_event(conn: Conn, event: CallEvent, integration_id: int | None, now: int) -> bool:
-    """Store a raw event; False when the same event (by dedup key) was stored before."""
+    """Store a raw event; False when the same event (by dedup key) was stored before.
+
+    Writers of one call take turns from here to their commit, so each folds the events of the
+    others (on PostgreSQL two requests for one call would otherwise each fold only their own).
+    """
     assert event.at_ms is not None
+    await lock_key(conn, f"call {event.provider.value} {event.call_id}")
     row = await conn.fetchone(
         "INSERT INTO call_events (provider, integration_id, call_id, dedup_key, kind, at_ms, received_at, event, raw)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, dedup_key) DO NOTHING RETURNING id",
