@@ -25,6 +25,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ENV = "CALLCENTER_TEST_DATABASE_URL"
 SETTINGS = {
@@ -74,10 +75,10 @@ def _owner() -> pwd.struct_passwd | None:
 
 
 def _run(cmd: list[str], owner: pwd.struct_passwd | None) -> None:
-    kwargs: dict[str, object] = {}
+    as_owner: dict[str, Any] = {}
     if owner is not None:
-        kwargs = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd="/", **kwargs)  # type: ignore[call-overload]
+        as_owner = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd="/", **as_owner)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:2])} failed:\n{result.stdout}{result.stderr}")
 

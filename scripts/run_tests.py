@@ -32,8 +32,8 @@ def stage(name: str, cmd: list[str], env: dict[str, str] | None = None) -> bool:
     return result.returncode == 0
 
 
-def postgres_stage(cmd: list[str]) -> dict[str, bool]:
-    """The tests again on PostgreSQL: a given server, a throwaway local one, or a note that there is none."""
+def postgres_stage(cmd: list[str]) -> dict[str, bool | None]:
+    """The tests again on PostgreSQL: a given server, a throwaway local one, or a note that there is none (None)."""
     name = "pytest (PostgreSQL)"
     given = os.environ.get(PG_ENV)
     if given:
@@ -43,7 +43,7 @@ def postgres_stage(cmd: list[str]) -> dict[str, bool]:
         required = os.environ.get("CALLCENTER_REQUIRE_POSTGRES") == "1"
         print(f"\n=== {name}: NOT RUN: PostgreSQL is not installed (Debian: apt-get install postgresql)"
               + ("; CALLCENTER_REQUIRE_POSTGRES=1 makes this a failure" if required else ""), flush=True)
-        return {f"{name} not run": False} if required else {}
+        return {f"{name}: not run, PostgreSQL is not installed": False if required else None}
     started = time.monotonic()
     try:
         with local_postgres(bindir) as url:
@@ -61,7 +61,7 @@ def main() -> int:
     started = time.monotonic()
     pytest = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider"]
     sqlite_env = {PG_ENV: ""}  # the first run is SQLite's even when a PostgreSQL URL is exported
-    results = {
+    results: dict[str, bool | None] = {
         "ruff": stage("ruff", [str(BIN / "ruff"), "check", "callcenter", "tests", "bench", "scripts"]),
         "mypy": stage("mypy", [str(BIN / "mypy")]),
         "pytest (SQLite)": stage("pytest (SQLite)", [*pytest, *extra], sqlite_env),
@@ -74,8 +74,8 @@ def main() -> int:
         )
     print(f"\n=== total {time.monotonic() - started:.1f} s")
     for name, ok in results.items():
-        print(f"    {'ok    ' if ok else 'FAILED'} {name}")
-    return 0 if all(results.values()) else 1
+        print(f"    {'ok    ' if ok else 'skip  ' if ok is None else 'FAILED'} {name}")
+    return 0 if all(ok is not False for ok in results.values()) else 1
 
 
 if __name__ == "__main__":
