@@ -120,6 +120,10 @@ def _start(bindir: Path, data: Path, owner: pwd.struct_passwd | None) -> int:
     raise AssertionError("unreachable")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
     """Run a command (after ``--``) against a throwaway cluster, or serve until interrupted."""
     bindir = find_bin()
@@ -127,9 +131,16 @@ def main(argv: list[str]) -> int:
         print("pg_local: PostgreSQL is not installed (no initdb/pg_ctl/postgres found)", file=sys.stderr)
         return 3
     command = argv[argv.index("--") + 1:] if "--" in argv else []
+    # Stopped by a signal (even one started in the background, where SIGINT is ignored), it still
+    # stops the cluster and deletes it.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     with local_postgres(bindir) as url:
         if command:
-            return subprocess.run(command, env={**os.environ, ENV: url}, check=False).returncode
+            try:
+                return subprocess.run(command, env={**os.environ, ENV: url}, check=False).returncode
+            except KeyboardInterrupt:
+                return 130
         print(f"{ENV}={url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             signal.pause()

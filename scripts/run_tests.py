@@ -10,6 +10,7 @@ and says so; ``CALLCENTER_REQUIRE_POSTGRES=1`` makes that a failure (CI sets it)
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -55,8 +56,13 @@ def postgres_stage(cmd: list[str]) -> dict[str, bool | None]:
         return {name: False}
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     """All stages; exit non-zero if any failed."""
+    signal.signal(signal.SIGTERM, _interrupt)  # a killed run still stops its PostgreSQL cluster
     extra = sys.argv[1:]
     started = time.monotonic()
     pytest = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider"]
