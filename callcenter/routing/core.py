@@ -62,10 +62,13 @@ class RoutingCore:
             tx = Change(None, self.clock.now_ms())  # type: ignore[arg-type]
 
             async def inner(conn: Conn) -> T:
+                # PostgreSQL runs the body again after a deadlock: the router still holds the
+                # rolled-back run's changes, so it is rebuilt from the tables first.
+                rerun = tx.conn is not None
                 tx.conn = conn
                 tx.pushes, tx.broadcasts, tx.touched = [], [], set()
                 tx.before = await store.bump_version(conn, self.node_id)
-                if tx.before != self._version:
+                if tx.before != self._version or rerun:
                     await self._load(tx)
                 result = await body(tx)
                 for user_id in sorted(tx.touched):
