@@ -29,6 +29,7 @@ from tests.browser.helpers import (
     wait_connected,
     watch_errors,
 )
+from tests.web.test_pseudo_locale import untranslated
 
 pytestmark = pytest.mark.browser
 
@@ -252,6 +253,9 @@ def test_wrap_up_by_number_key_in_chinese_and_by_timeout(pages: Any, server: Ser
     )
     console.wait_for_selector('#wrap-up-time[data-ending="true"]', timeout=6_000)
     assert msg("zh-Hans", "wrapup.ending") in console.inner_text("#wrap-up-time")
+    # Ten seconds before the end the page says so, once and politely.
+    ending = msg("zh-Hans", "wrapup.ending_soon").split("{time}")[0]
+    console.wait_for_function("text => document.getElementById('live-status').textContent.startsWith(text)", arg=ending)
     assert run_axe(console) == []
     screenshot(console, "wrap-up-ending", "zh-Hans", "dark")
     console.wait_for_selector("#wrap-up-panel", state="detached", timeout=10_000)
@@ -299,3 +303,28 @@ def test_calls_left_ringing_set_the_agent_away_until_they_come_back(
     board_row(board, desk.agent_id, "available")
     post_call_event(server.url, pbx_token, event(pbx_call, "ended", desk.key))
     assert console.errors == [] and board.errors == []
+
+
+def test_every_visible_string_of_the_console_in_wrap_up_is_from_the_catalog(
+    browser: Any, server: Server, pbx_token: str
+) -> None:
+    admin = Api(server.url, "admin")
+    desk = make_desk(admin, "Pia Pseudo", wrap_up_s=600)
+    context = new_context(browser, "en")
+    page = context.new_page()
+    log_in(page, server.url, desk.username)
+    page.goto(f"{server.url}/?locale=pseudo")
+    wait_connected(page)
+    page.click("#go-available")
+    page.wait_for_selector('#state-chip[data-presence="available"]')
+    pbx_call = f"flow-{uuid.uuid4().hex[:10]}"
+    post_call_event(server.url, pbx_token, event(pbx_call, "ringing", desk.key, route=True))
+    post_call_event(server.url, pbx_token, event(pbx_call, "answered", desk.key, agent=desk.username))
+    post_call_event(server.url, pbx_token, event(pbx_call, "ended", desk.key))
+    page.wait_for_selector("#wrap-up-panel")
+    page.click("#wrap-up-done")  # refused: no outcome chosen, and the error is in words too
+    page.wait_for_selector("#wrap-up-outcome-error:not(:empty)")
+    page.click("#shortcuts-open")
+    # The queue's key on the call card is the PBX's name for it, not interface text.
+    assert untranslated(page.content(), {"callcenter", "Pia Pseudo", desk.username, desk.key}) == []
+    context.close()
