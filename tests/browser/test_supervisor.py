@@ -260,3 +260,58 @@ def test_every_visible_string_of_the_live_board_is_from_the_catalog(
     page.wait_for_selector("#agent-state-dialog[open]")
     assert untranslated(page.content(), {"callcenter", "Sam Supervisor", "super"}) == []
     context.close()
+
+
+BOARD_SCRIPT = """
+async () => {
+  const b = await import("/static/js/board.js");
+  const agent = (extra) => ({ user_id: 7, username: "u7", display_name: "Una", presence: "available", reason: null,
+                              since: 1000, work: "idle", call_id: null, work_since: 1000, queue: null,
+                              occupancy: 0.5, missed_in_row: 0, ...extra });
+  const board = { now: 5000, queues: [{ key: "q", name: "Q", name_zh: null, service_level_s: 20 }],
+                  waiting: [{ call_id: 1, queue: "q", state: "waiting", enqueued_at: 4000, attempts: 0,
+                              agent_id: null }],
+                  active: [], agents: [agent({})], decisions: [{ id: 3 }] };
+  // A push overtakes a fetch that started before it: the fetched board must not undo it.
+  let pushed = b.applyAgentState(board, { user_id: 7, presence: "available", since: 1000, work: "ringing",
+                                          call_id: 1, work_since: 6000, wrap_up: null, missed_in_row: 0 });
+  pushed = b.applyRoutingCall(pushed, { call_id: 1, state: "ringing", agent_id: 7 }, 6000);
+  pushed = b.applyDecision(pushed, { id: 4 });
+  pushed = b.applyDecision(pushed, { id: 4 });
+  const stale = { ...board, now: 5500 };
+  const merged = b.mergeFetched(pushed, stale);
+  const fresher = b.mergeFetched(merged, { ...board, now: 7000, decisions: [{ id: 4 }, { id: 3 }],
+    agents: [agent({ work: "on_call", call_id: 1, work_since: 6500, occupancy: 0.6 })] });
+  // The call is answered, then ends: it leaves the waiting line, joins the active calls, then leaves them.
+  const answered = b.applyCallUpdate(pushed, { id: 1, state: "answered", queue: "q", agent_id: 7, started_at: 4000,
+                                               answered_at: 6200, on_hold_since: null,
+                                               number_masked: "+86 139 **** 1" });
+  const ended = b.applyCallUpdate(answered, { id: 1, state: "ended" });
+  const gone = b.applyRoutingCall(pushed, { call_id: 1, state: "gone" }, 6100);
+  return {
+    pushedWaiting: pushed.waiting[0], decisions: pushed.decisions.map((d) => d.id),
+    mergedAgent: merged.agents[0], mergedDecisions: merged.decisions.map((d) => d.id),
+    fresherAgent: fresher.agents[0],
+    answeredActive: answered.active, answeredWaiting: answered.waiting.length, endedActive: ended.active.length,
+    goneWaiting: gone.waiting.length, rows: b.queueRows(pushed).map((r) => [r.queue.key, r.waiting, r.oldest]),
+  };
+}
+"""
+
+
+def test_the_board_model_keeps_pushes_that_overtake_a_fetch(browser: Any, server: Server) -> None:
+    context = new_context(browser, "en")
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    result = page.evaluate(BOARD_SCRIPT)
+    assert result["pushedWaiting"]["state"] == "ringing" and result["pushedWaiting"]["agent_id"] == 7
+    assert result["decisions"] == [4, 3]
+    # The fetch began before the push: the agent stays ringing, occupancy comes from the fetch.
+    assert (result["mergedAgent"]["work"], result["mergedAgent"]["occupancy"]) == ("ringing", 0.5)
+    assert result["mergedDecisions"] == [4, 3]
+    # A later fetch wins.
+    assert (result["fresherAgent"]["work"], result["fresherAgent"]["occupancy"]) == ("on_call", 0.6)
+    assert [(c["call_id"], c["state"], c["agent_id"]) for c in result["answeredActive"]] == [(1, "answered", 7)]
+    assert result["answeredWaiting"] == 0 and result["endedActive"] == 0 and result["goneWaiting"] == 0
+    assert result["rows"] == [["q", 1, 4000]]
+    context.close()
