@@ -100,7 +100,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     teams = TeamService(db, clock, realtime)
     routing = RoutingService(db, clock, realtime, timers)
     telephony.watchers.append(routing.call_changed)
+    routing.popper = telephony.pop_for
     accounts.user_listeners.append(routing.agent_changed)
+    accounts.user_listeners.append(agents.forget_directory)
     console.add_part("presence", routing.state_part)
     realtime.on("agent:presence", routing_events.presence_handler(routing))
     realtime.on("agent:wrap_up", routing_events.wrap_up_handler(routing))

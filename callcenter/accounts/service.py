@@ -56,7 +56,8 @@ class AccountService:
         self.hasher = hasher
         self.notifier = notifier
         self.policy = policy
-        # Told the id of a user whose role or enabled flag changed, after the commit (routing re-reads them).
+        # Told the id of a user created, or whose role or enabled flag changed, after the commit
+        # (routing re-reads them; the agent directory forgets its names).
         self.user_listeners: list[Callable[[int], Awaitable[None]]] = []
 
     async def create_user(
@@ -75,6 +76,8 @@ class AccountService:
             if user is None:
                 raise Conflict("username taken", field_error("username", "already exists"))
             await record(conn, now, actor, "user.create", "user", user.id, username=username, role=role.value)
+        for listener in self.user_listeners:
+            await listener(user.id)
         return user
 
     async def get_user(self, user_id: int) -> User:
@@ -125,7 +128,7 @@ class AccountService:
             await record(conn, now, actor, "user.update", "user", user_id, **changes)
         if ended:
             await self.notifier.end_sessions(ended)
-        if role is not None or disabled is not None:
+        if role is not None or disabled is not None or display_name is not None:
             for listener in self.user_listeners:
                 await listener(user_id)
         return user

@@ -149,6 +149,10 @@ class AgentService:
                 self._directory = (directory, now)
         return directory
 
+    async def forget_directory(self, _user_id: int | None = None) -> None:
+        """Users changed (one was created, renamed or disabled): read names afresh on next use."""
+        self._forget_directory()
+
     def _forget_directory(self) -> None:
         self._generation += 1
         self._directory = None

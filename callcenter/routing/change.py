@@ -8,7 +8,7 @@ These run inside ``RoutingService._run``: on the database's thread, awaiting onl
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,8 @@ from callcenter.routing import store
 from callcenter.routing.engine import Router
 from callcenter.routing.models import Action, Decision, RouteAnswer, WaitingCall, WorkState
 from callcenter.timers.service import TimerService
+
+Popper = Callable[[Conn, int, int, int], Awaitable[list[Push]]]  # (conn, call id, user id, now)
 
 RING_TIMEOUT = "ring_timeout"
 WRAP_UP = "wrap_up"
@@ -36,6 +38,9 @@ class Change:
     pushes: list[Push] = field(default_factory=list)
     broadcasts: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)  # agents to bring in step before commit
+    set_by: int | None = None  # who made a presence change for someone else (a supervisor)
+    # Builds and records the screen pop of a call for an agent routing reserves (telephony provides it).
+    popper: Popper | None = None
 
     def broadcast(self, room: str, event: str, payload: dict[str, Any]) -> None:
         self.broadcasts.append((room, event, payload))
@@ -62,6 +67,8 @@ async def apply_decisions(tx: Change, router: Router, timers: TimerService, deci
             await timers.arm(conn, RING_TIMEOUT, key, now + ring_s * 1000,
                                   {"call_id": call_id, "user_id": decision.agent_id})
             tx.touched.add(decision.agent_id)
+            if tx.popper is not None:  # the agent's phone rings now: the card comes with it, once
+                tx.pushes += await tx.popper(conn, call_id, decision.agent_id, now)
             tx.broadcast("supervisors", "routing:call", {"call_id": call_id, "state": "ringing",
                                                          "agent_id": decision.agent_id})
         elif decision.action is Action.QUEUE:
@@ -158,6 +165,8 @@ async def sync_agent(tx: Change, router: Router, user_id: int, *, display: tuple
         if work is WorkState.WRAP_UP else None,
         "missed_in_row": state.missed_in_row,
     }
+    if tx.set_by is not None and tx.set_by != user_id and changed_presence:
+        payload["set_by"] = tx.set_by
     tx.pushes += await record_pushes(conn, now, [user_id], "agent:state", payload)
     tx.broadcast("supervisors", "agent:state", {**payload, "username": row["username"],
                                                 "display_name": row["display_name"]})

@@ -17,7 +17,7 @@ from callcenter.clock import Clock
 from callcenter.console.models import Notifier
 from callcenter.db import Conn, Database
 from callcenter.routing import store
-from callcenter.routing.change import Change, apply_decisions, sync_agent
+from callcenter.routing.change import Change, Popper, apply_decisions, sync_agent
 from callcenter.routing.engine import Router
 from callcenter.routing.models import Decision
 from callcenter.timers.service import TimerService
@@ -33,6 +33,7 @@ class RoutingCore:
         self.clock = clock
         self.notifier = notifier
         self.timers = timers
+        self.popper: Popper | None = None  # set by the application: telephony builds screen pops
         self.router = Router()
         self._lock = asyncio.Lock()
         self._version: int | None = None  # the routing_state version the router reflects; None: rebuild
@@ -59,7 +60,7 @@ class RoutingCore:
         pushes recorded in the outbox): it runs on the database's thread with the lock held.
         """
         async with self._lock:
-            tx = Change(None, self.clock.now_ms())  # type: ignore[arg-type]
+            tx = Change(None, self.clock.now_ms(), popper=self.popper)  # type: ignore[arg-type]
 
             async def inner(conn: Conn) -> T:
                 # PostgreSQL runs the body again after a deadlock: the router still holds the

@@ -110,6 +110,7 @@ class RoutingService(RoutingCore):
                 raise NotFound("no such agent")
             await self._apply(tx, self.router.set_presence(user_id, presence, tx.now, reason))
             if actor is not None and actor.user_id != user_id:
+                tx.set_by = actor.user_id
                 await record(tx.conn, tx.now, actor, "agent.presence", "user", user_id, presence=presence.value,
                              reason=reason)
             tx.touched.add(user_id)
@@ -165,17 +166,25 @@ class RoutingService(RoutingCore):
                             and self.router.ringing_call(uid) is None:
                         await self._sync(tx, uid, display=(WorkState.RINGING, call_id))
                 return
+            # The routed row lets go of its agent before any decision is carried out: a freed agent
+            # offered another call must not still hold this one (one ringing call per agent).
+            reserved = routed["ringing_agent_id"] if routed is not None and routed["state"] == "ringing" else None
+            if reserved is not None and self.router.knows(reserved):
+                tx.touched.add(reserved)
             if state == "answered" and agent_id is not None:
-                await self._apply(tx, self.router.answered(key, agent_id, now))
                 if routed is not None and routed["state"] in ("waiting", "ringing"):
                     await store.update_routed(conn, call_id, now, state="answered", ringing_agent_id=agent_id,
                                               ringing_since=None)
                     await self.timers.disarm(conn, RING_TIMEOUT, key)
                     await self.timers.disarm(conn, OVERFLOW, key)
+                await self._apply(tx, self.router.answered(key, agent_id, now))
                 tx.touched.update(u for u in [agent_id, *rung] if self.router.knows(u))
                 return
             if state not in FINAL_CALL_STATES:
                 return
+            if routed is not None and routed["state"] in ("waiting", "ringing"):
+                await store.update_routed(conn, call_id, now, state="gone", ringing_agent_id=None)
+                tx.broadcast("supervisors", "routing:call", {"call_id": call_id, "state": "gone"})
             if agent_id is not None and call["answered_at"] is not None:
                 queue_key = routed["queue_key"] if routed else call["queue"]
                 wrap_s = self._wrap_up_s.get(queue_key or "", self.default_wrap_up_s)
@@ -190,9 +199,6 @@ class RoutingService(RoutingCore):
                     tx.touched.add(agent_id)
             else:
                 await self._apply(tx, self.router.remove_call(key, now))
-            if routed is not None and routed["state"] in ("waiting", "ringing"):
-                await store.update_routed(conn, call_id, now, state="gone", ringing_agent_id=None)
-                tx.broadcast("supervisors", "routing:call", {"call_id": call_id, "state": "gone"})
             await self.timers.disarm(conn, RING_TIMEOUT, key)
             await self.timers.disarm(conn, OVERFLOW, key)
             tx.touched.update(u for u in rung if self.router.knows(u))

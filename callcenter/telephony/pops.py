@@ -85,6 +85,7 @@ def history_item(row: Row) -> dict[str, Any]:
 
 
 HIDDEN_FROM_SUPERVISORS = frozenset({"from", "to", "number", "number_display"})
+MATCH_HIDDEN_FROM_SUPERVISORS = frozenset({"e164", "display"})
 
 
 def masked_number(match: Mapping[str, Any], number: str | None) -> str | None:
@@ -98,6 +99,8 @@ def masked_number(match: Mapping[str, Any], number: str | None) -> str | None:
 def supervisor_view(call: Mapping[str, Any], match: Mapping[str, Any]) -> dict[str, Any]:
     """What supervisors get pushed: no full customer number (they open the call to see it, audited)."""
     view = {k: v for k, v in call.items() if k not in HIDDEN_FROM_SUPERVISORS}
+    if isinstance(view.get("match"), dict):
+        view["match"] = {k: v for k, v in view["match"].items() if k not in MATCH_HIDDEN_FROM_SUPERVISORS}
     view["number_masked"] = masked_number(match, call.get("number"))
     return view
 

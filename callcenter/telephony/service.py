@@ -148,6 +148,23 @@ class TelephonyService:
                     log.exception("call watcher failed for call %s", applied.result.call_id)
         return applied.result
 
+    async def pop_for(self, conn: Conn, call_id: int, user_id: int, now: int) -> list[Push]:
+        """Record the screen pop of a call for an agent routing has just reserved (in the caller's
+        transaction); nothing when they were popped for it already, so a later ringing event naming
+        them does not pop twice."""
+        brief = await store.get_brief_by_id(conn, call_id)
+        if brief is None or not await store.insert_pops(conn, call_id, [user_id], now):
+            return []
+        events = await store.list_events(conn, Provider(brief["provider"]), brief["external_id"])
+        if not events:
+            return []
+        record = fold(events)
+        match_data = pops.match_view(brief["match"])
+        call = pops.call_view(call_id, record, brief["agent_id"], brief["agents_rung"], customer_number(record),
+                              match_data, brief["customer_id"])
+        context = await self._context(conn, brief, None, events[0])
+        return await record_pushes(conn, now, [user_id], "call:pop", self._payload(call, match_data, context))
+
     async def call_id_of(self, provider: str, external_id: str) -> int | None:
         """Our id of a call a PBX names (a Twilio CallSid …)."""
         async with self.db.read() as conn:

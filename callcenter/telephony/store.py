@@ -67,6 +67,11 @@ async def get_brief(conn: Conn, provider: Provider, external_id: str) -> Row | N
     )
 
 
+async def get_brief_by_id(conn: Conn, call_id: int) -> Row | None:
+    """The brief of a call by our id, with the provider's names for it."""
+    return await conn.fetchone(f"SELECT {_BRIEF}, provider, external_id FROM calls WHERE id = ?", (call_id,))
+
+
 async def upsert_call(
     conn: Conn,
     record: CallRecord,

@@ -117,5 +117,6 @@ async def center(db: Database, clock: FakeClock, notifier: RecordingNotifier, ac
     timers = TimerService(db, clock, "node-a")
     routing = RoutingService(db, clock, notifier, timers)
     telephony.watchers.append(routing.call_changed)
+    routing.popper = telephony.pop_for
     await routing.start()
     return Center(db, clock, notifier, accounts, customers, telephony, timers, routing)

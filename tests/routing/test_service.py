@@ -288,3 +288,63 @@ async def test_another_node_sees_the_same_state_after_rebuilding(center: Center)
     third_id = await center.event("ringing", "c3", from_="+8613700137000", queue="sales")
     assert (await center.routing.route(third_id, "sales")).action is Action.QUEUE
     assert first_id != second_id
+
+
+async def test_a_caller_hanging_up_while_rung_frees_the_agent_for_the_next_waiting_call(center: Center) -> None:
+    await center.queue("sales")
+    alice = await center.agent("alice")
+    await available(center, alice)
+    rung_id, rung = await center.call("c1", "sales")
+    waiting_id, waiting = await center.call("c2", "sales", caller="+8613900139000")
+    assert (rung.action, rung.agent_id, waiting.action) == (Action.DIAL, alice.id, Action.QUEUE)
+    await center.event("ended", "c1", cause="cancel")  # the PBX never named alice in a ringing event
+    offered = await center.routing.route(waiting_id, "sales")
+    assert (offered.action, offered.agent_id) == (Action.DIAL, alice.id)
+    state = await center.routing.agent_state(alice.id)
+    assert (state["work"], state["call_id"]) == ("ringing", waiting_id)
+    await center.event("ended", "c2", cause="cancel")
+    assert await center.work(alice) == "idle"
+    assert rung_id != waiting_id
+
+
+async def test_the_reserved_agent_gets_the_pop_as_their_phone_rings_and_only_once(center: Center) -> None:
+    await center.queue("sales")
+    alice = await center.agent("alice")
+    bob = await center.agent("bob")
+    await available(center, alice)
+    await center.customer("Wang Fang", CALLER)
+    call_id, answer = await center.call("c1", "sales")
+    assert answer.agent_id == alice.id
+    pops = [p for p in center.notifier.sent if p.event == "call:pop"]
+    assert [(p.user_id, p.payload["call"]["id"]) for p in pops] == [(alice.id, call_id)]
+    assert pops[0].payload["customer"]["name"] == "Wang Fang"
+    await center.event("ringing", "c1", queue="sales", agents=["alice"])  # the PBX now rings her phone
+    assert len([p for p in center.notifier.sent if p.event == "call:pop"]) == 1
+    assert bob.id not in [p.user_id for p in center.notifier.sent if p.event == "call:pop"]
+
+
+async def test_a_supervisors_change_says_who_made_it(center: Center) -> None:
+    from callcenter.accounts.models import Actor, Role
+
+    alice = await center.agent("alice")
+    sam = await center.agent("sam", role=Role.SUPERVISOR)
+    await center.routing.set_presence(alice.id, Presence.AWAY, "meeting", Actor(sam.id, "supervisor", None))
+    pushed = [p for p in center.notifier.sent if p.event == "agent:state" and p.user_id == alice.id]
+    assert pushed[-1].payload["set_by"] == sam.id
+    await center.routing.set_presence(alice.id, Presence.AVAILABLE, None)
+    pushed = [p for p in center.notifier.sent if p.event == "agent:state" and p.user_id == alice.id]
+    assert "set_by" not in pushed[-1].payload
+
+
+async def test_nothing_pushed_to_supervisors_carries_a_full_number(center: Center) -> None:
+    await center.queue("sales")
+    alice = await center.agent("alice")
+    await available(center, alice)
+    await center.customer("Wang Fang", CALLER)
+    await center.call("c1", "sales")
+    await center.event("answered", "c1", agent="alice")
+    await center.event("ended", "c1")
+    to_supervisors = [b for b in center.notifier.broadcasts if b[0] == "supervisors"]
+    assert {event for _, event, _ in to_supervisors} >= {"call:update", "agent:state", "routing:decision"}
+    text = json.dumps([payload for _, _, payload in to_supervisors], ensure_ascii=False)
+    assert CALLER not in text and CALLER[3:] not in text and "138 0013 8000" not in text
