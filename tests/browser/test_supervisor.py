@@ -119,8 +119,6 @@ def test_the_board_shows_calls_agents_and_why_each_call_went_where_it_did(
     # Call 2: the next best free agent, with the busy one passed over and why.
     second, answer2 = ring(server, pbx_token, queue["key"], UNKNOWN)
     assert answer2["agent"] == ben["username"], answer2
-    # The PBX dials the agent it was given and says so.
-    follow(server, pbx_token, second, "ringing", UNKNOWN, queue=queue["key"], agents=[ben["username"]])
     decision = board.locator(f'#decision-list li[data-call-id="{answer2["call_id"]}"]')
     decision.wait_for()
     assert decision.get_attribute("data-rule") == "skills_longest_idle"
@@ -190,12 +188,19 @@ def test_the_board_shows_calls_agents_and_why_each_call_went_where_it_did(
     audit = admin.get("/api/audit?action=agent.presence")["items"]
     assert any(entry["target_id"] == str(cai["id"]) and entry["actor_username"] == "super" for entry in audit)
 
-    # The waiting call ends first: ending a ringing call while another waits trips a server bug
-    # (see /work/notes/frontend-needs.md, item 1).
-    for pbx_call, number in ((third, UNKNOWN.replace("4444", "5555")), (second, UNKNOWN), (first, KNOWN)):
-        follow(server, pbx_token, pbx_call, "ended", number)
-    for call_id in (answer3["call_id"], answer2["call_id"]):
-        board.wait_for_selector(f'#waiting-table tr[data-call-id="{call_id}"]', state="detached")
+    # The caller ringing Ben hangs up while call 3 waits: Ben is free again, so call 3 rings him at once.
+    follow(server, pbx_token, second, "ended", UNKNOWN)
+    board.wait_for_selector(f'#waiting-table tr[data-call-id="{answer2["call_id"]}"]', state="detached")
+    offered = board.locator(f'#waiting-table tr[data-call-id="{answer3["call_id"]}"]')
+    offered.filter(has_text="Ringing Ben Free").wait_for(timeout=5_000)
+    rerouted = board.locator(f'#decision-list li[data-call-id="{answer3["call_id"]}"][data-rule="longest_waiting"]')
+    rerouted.wait_for(timeout=5_000)
+    assert msg("en", "routing.rule.longest_waiting").replace("{agent}", "Ben Free") in rerouted.inner_text()
+    # That caller hangs up too. Only routing ever rang Ben (the PBX never named him), and he is
+    # available again all the same; the caller who was answered leaves Ann in wrap-up.
+    follow(server, pbx_token, third, "ended", UNKNOWN.replace("4444", "5555"))
+    follow(server, pbx_token, first, "ended", KNOWN)
+    board.wait_for_selector(f'#waiting-table tr[data-call-id="{answer3["call_id"]}"]', state="detached")
     board.wait_for_selector(f'#active-table tr[data-call-id="{answer["call_id"]}"]', state="detached")
     board.wait_for_selector(f'#agent-board tr[data-user-id="{ann["id"]}"][data-state="wrap_up"]')
     board.wait_for_selector(f'#agent-board tr[data-user-id="{ben["id"]}"][data-state="available"]')
