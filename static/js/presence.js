@@ -1,5 +1,6 @@
 /** The agent's presence: the reasons offered, how a state reads, and changing it over the socket. */
 import { t } from "./i18n.js";
+import { addNotice } from "./live.js";
 import { alertNow, announce } from "./notify.js";
 
 const THROTTLE_MS = 1000;
@@ -36,6 +37,16 @@ function sentence(state) {
   return t("presence.now.offline");
 }
 
+/** The change in words when someone else (a supervisor) made it; the push names them only by id. */
+function setBySentence(state) {
+  if (state.presence === "available") return t("presence.set_by.available");
+  if (state.presence === "away" && state.reason) {
+    return t("presence.set_by.away_reason", { reason: reasonLabel(state.reason) });
+  }
+  if (state.presence === "away") return t("presence.set_by.away");
+  return t("presence.set_by.offline");
+}
+
 /** The agent's whole state as the store keeps it (the snapshot's part and `agent:state` have this shape). */
 function agentOf(state) {
   return {
@@ -53,7 +64,9 @@ function agentOf(state) {
 
 /** Put a server-sent agent state in the store as `agent`; `speak` announces a presence change once.
  *
- * Being set away for missed calls is said assertively: the agent takes no calls until they act.
+ * A change a supervisor made (`set_by` names someone else) stays on the page as a notice, so an
+ * agent who was looking away still learns why their state moved. Being set away for missed calls
+ * is said assertively: the agent takes no calls until they act.
  * Returns the state before and after, for the work and wrap-up views to compare.
  */
 export function showPresence(store, state, speak) {
@@ -62,8 +75,11 @@ export function showPresence(store, state, speak) {
   const changed =
     !previous || previous.presence !== next.presence || previous.reason !== next.reason;
   store.set({ agent: next });
+  const byOther = state.set_by !== null && state.set_by !== undefined && state.set_by !== next.user_id;
   if (changed && speak) {
-    if (next.presence === "away" && next.reason === "missed_calls") {
+    if (byOther) {
+      addNotice(store, { text: setBySentence(next), level: "info" });
+    } else if (next.presence === "away" && next.reason === "missed_calls") {
       alertNow(t("presence.now.missed_calls", { count: next.missed_in_row }));
     } else {
       announce(sentence(next));

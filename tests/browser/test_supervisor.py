@@ -137,6 +137,11 @@ def test_the_board_shows_calls_agents_and_why_each_call_went_where_it_did(
     agent_console.keyboard.press("p")
     agent_console.keyboard.press("1")
     board.wait_for_selector(f'#agent-board tr[data-user-id="{cai["id"]}"][data-state="away"]')
+    agent_console.wait_for_function(
+        "text => document.getElementById('live-status').textContent === text",
+        arg=msg("en", "presence.now.away_reason").replace("{reason}", msg("en", "presence.reason.break")),
+    )
+    assert agent_console.locator("#notices .notice").count() == 0  # their own change: said, not noticed
     third, answer3 = ring(server, pbx_token, queue["key"], UNKNOWN.replace("4444", "5555"))
     assert answer3["action"] == "queue", answer3
     queued = board.locator(f'#decision-list li[data-call-id="{answer3["call_id"]}"]')
@@ -185,6 +190,11 @@ def test_the_board_shows_calls_agents_and_why_each_call_went_where_it_did(
         "text => document.getElementById('state-chip').textContent.includes(text)",
         arg=msg("en", "presence.reason.meeting"),
     )
+    # The agent is told that a supervisor made the change, in a notice that stays and said politely.
+    set_by = msg("en", "presence.set_by.away_reason").replace("{reason}", msg("en", "presence.reason.meeting"))
+    agent_console.locator("#notices .notice--info", has_text=set_by).wait_for(timeout=5_000)
+    agent_console.wait_for_function(
+        "text => document.getElementById('live-status').textContent === text", arg=set_by)
     audit = admin.get("/api/audit?action=agent.presence")["items"]
     assert any(entry["target_id"] == str(cai["id"]) and entry["actor_username"] == "super" for entry in audit)
 
