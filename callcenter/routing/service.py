@@ -122,10 +122,13 @@ class RoutingService(RoutingCore):
         async def body(tx: Change) -> Any:
             state = await store.routable_agent(tx.conn, user_id, tx.now)
             if state is None:
+                if self.router.knows(user_id):  # disabled, or no longer an agent: offline first
+                    await self._apply(tx, self.router.set_presence(user_id, Presence.OFFLINE, tx.now))
+                    await self._sync(tx, user_id)
                 await self._apply(tx, self.router.forget_agent(user_id, tx.now))
             else:
+                # A new user has no state to show yet (offline, idle): nothing is pushed to them.
                 await self._apply(tx, self.router.put_agent(state, tx.now))
-                tx.touched.add(user_id)
         await self._run(body)
 
     async def agent_state(self, user_id: int) -> dict[str, Any]:

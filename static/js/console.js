@@ -61,7 +61,15 @@ const ringer = createRinger({
 });
 
 /** The agent's state from the server (snapshot, push or ack): the chip, the band and the wrap-up follow it. */
+/** Calls the server rang this agent for and then stopped ringing them for. */
+const released = new Set();
+
 function applyAgent(state, speak) {
+  const before = store.get().agent;
+  if (before?.work === "ringing" && before.call_id != null
+      && !(state.work === "ringing" && state.call_id === before.call_id)) {
+    released.add(before.call_id);
+  }
   const { previous, next } = showPresence(store, state, speak);
   wrapUp.stateChanged(previous, next, speak);
 }
@@ -202,7 +210,9 @@ function draw() {
     actions: popActions,
   }), panel);
   render(recentCalls(recentList(state.calls), { now: now(), shownId: state.shownId, open: pop.actions.show }), recent);
-  ringer.sync(ringing);
+  // A call the server stopped ringing this agent for (a ring timeout, the call moved to a
+  // colleague) keeps its card until it ends, but the tone and alerts stop.
+  ringer.sync(ringing.filter((entry) => !released.has(entry.id)));
 }
 
 store.subscribe(draw);

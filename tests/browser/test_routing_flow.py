@@ -281,8 +281,11 @@ def test_calls_left_ringing_set_the_agent_away_until_they_come_back(
     answer = post_call_event(server.url, pbx_token, event(pbx_call, "ringing", desk.key, route=True))
     assert answer["agent"] == desk.username, answer
     console.wait_for_selector('#state-chip[data-work="ringing"]')
-    # Nobody answers: after the ring timeout the server sets the agent away for missed calls.
+    console.wait_for_function("() => window.__audio.started > window.__audio.stopped")  # the pop rang
+    # Nobody answers: after the ring timeout the server sets the agent away for missed calls, and
+    # the console stops ringing though the caller still waits (the card stays until the call ends).
     console.wait_for_selector('#state-chip[data-presence="away"]', timeout=10_000)
+    console.wait_for_function("() => window.__audio.started === window.__audio.stopped")
     assert msg("en", "presence.reason.missed_calls") in console.inner_text("#state-chip")
     assert msg("en", "presence.missed_band.one").replace("{count}", "1") in console.inner_text("#missed-band")
     console.wait_for_function(
