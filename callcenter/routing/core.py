@@ -9,7 +9,6 @@ from all nodes happen one after another.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -35,7 +34,6 @@ class RoutingCore:
         self.timers = timers
         self.popper: Popper | None = None  # set by the application: telephony builds screen pops
         self.router = Router()
-        self._lock = asyncio.Lock()
         self._version: int | None = None  # the routing_state version the router reflects; None: rebuild
         self._wrap_up_s: dict[str, int] = {}
         self._queue_names: dict[str, dict[str, Any]] = {}
@@ -54,34 +52,37 @@ class RoutingCore:
     # --- the one way to change routing state ----------------------------------------------------------
 
     async def _run(self, body: Callable[[Change], Awaitable[T]]) -> T:
-        """Run a routing change: under this node's lock, in one transaction (one hop on SQLite).
+        """Run a routing change in one transaction (one hop on SQLite).
 
         The body and everything it calls await only the connection (store functions, timers,
-        pushes recorded in the outbox): it runs on the database's thread with the lock held.
+        pushes recorded in the outbox). Changes take turns without a lock of their own: on SQLite
+        the one writer runs bodies one at a time, on PostgreSQL the first statement (the version
+        bump) waits for the row lock of any change in progress. So the router moves one change at
+        a time, and nobody waits for another change's commit while holding anything in memory.
         """
-        async with self._lock:
-            tx = Change(None, self.clock.now_ms(), popper=self.popper)  # type: ignore[arg-type]
+        tx = Change(None, self.clock.now_ms(), popper=self.popper)  # type: ignore[arg-type]
 
-            async def inner(conn: Conn) -> T:
-                # PostgreSQL runs the body again after a deadlock: the router still holds the
-                # rolled-back run's changes, so it is rebuilt from the tables first.
-                rerun = tx.conn is not None
-                tx.conn = conn
-                tx.pushes, tx.broadcasts, tx.touched = [], [], set()
-                tx.before = await store.bump_version(conn, self.node_id)
-                if tx.before != self._version or rerun:
-                    await self._load(tx)
-                result = await body(tx)
-                for user_id in sorted(tx.touched):
-                    await self._sync(tx, user_id)
-                return result
+        async def inner(conn: Conn) -> T:
+            # PostgreSQL runs the body again after a deadlock: the router still holds the
+            # rolled-back run's changes, so it is rebuilt from the tables first.
+            rerun = tx.conn is not None
+            tx.conn = conn
+            tx.pushes, tx.broadcasts, tx.touched = [], [], set()
+            tx.before = await store.bump_version(conn, self.node_id)
+            if tx.before != self._version or rerun:
+                await self._load(tx)
+            self._version = None  # until this body is through, the router is mid-change
+            result = await body(tx)
+            for user_id in sorted(tx.touched):
+                await self._sync(tx, user_id)
+            self._version = tx.before + 1  # the next change, queued behind this one, starts from here
+            return result
 
-            try:
-                result = await self.db.run_write(inner)
-            except BaseException:
-                self._version = None  # the router may hold changes the database rolled back
-                raise
-            self._version = tx.before + 1
+        try:
+            result = await self.db.run_write(inner)
+        except BaseException:
+            self._version = None  # the router may hold changes the database rolled back
+            raise
         await self.notifier.send(tx.pushes)
         for room, event, payload in tx.broadcasts:
             await self.notifier.broadcast(room, event, payload)
