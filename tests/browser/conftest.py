@@ -7,11 +7,13 @@ it these tests are skipped, except under CI (``CI`` set), where a missing browse
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,15 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import PASSWORD, ROOT
+from tests.browser.helpers import (
+    PASSWORD,
+    RING_STUBS,
+    ROOT,
+    log_in,
+    new_context,
+    wait_connected,
+    watch_errors,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -160,3 +170,34 @@ def browser(chromium_path: Path) -> Iterator[Any]:
         instance = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(scope="module")
+def pbx_token(server: Server) -> str:
+    """A generic telephony integration's token, one per test module."""
+    out = server.cli("create-integration", "--kind", "generic", "--name", f"pbx-{uuid.uuid4().hex[:6]}")
+    found = re.search(r"Bearer token \(shown only now\): (\S+)", out)
+    assert found, out
+    return found.group(1)
+
+
+@pytest.fixture
+def pages(browser: Any, server: Server) -> Iterator[Any]:
+    """Signed-in, connected pages, one browser context each: ``pages(username, path, …)``; the ring
+    tone and notifications are stubbed so tests can read them."""
+    contexts: list[Any] = []
+
+    def open_page(username: str, path: str = "/", locale: str = "en", theme: str = "light", **options: Any) -> Any:
+        context = new_context(browser, locale, theme, **options)
+        context.add_init_script(RING_STUBS)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = watch_errors(page)
+        log_in(page, server.url, username, path)
+        wait_connected(page)
+        page.evaluate("window.__loaded = true")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

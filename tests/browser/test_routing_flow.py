@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,6 @@ import pytest
 from tests.browser.conftest import Server
 from tests.browser.helpers import (
     PASSWORD,
-    RING_STUBS,
     Api,
     log_in,
     msg,
@@ -27,7 +25,6 @@ from tests.browser.helpers import (
     run_axe,
     screenshot,
     wait_connected,
-    watch_errors,
 )
 from tests.web.test_pseudo_locale import untranslated
 
@@ -79,33 +76,6 @@ def make_desk(admin: Api, display_name: str, **settings: Any) -> Desk:
     return Desk(queue["id"], queue["key"], user["id"], user["username"], display_name, [sale, later])
 
 
-@pytest.fixture(scope="module")
-def pbx_token(server: Server) -> str:
-    out = server.cli("create-integration", "--kind", "generic", "--name", f"flow-{uuid.uuid4().hex[:6]}")
-    found = re.search(r"Bearer token \(shown only now\): (\S+)", out)
-    assert found, out
-    return found.group(1)
-
-
-@pytest.fixture
-def pages(browser: Any, server: Server) -> Iterator[Any]:
-    """Signed-in pages, one browser context each: ``pages(username, path)``."""
-    contexts: list[Any] = []
-
-    def open_page(username: str, path: str = "/", locale: str = "en", theme: str = "light", **options: Any) -> Any:
-        context = new_context(browser, locale, theme, **options)
-        context.add_init_script(RING_STUBS)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = watch_errors(page)
-        log_in(page, server.url, username, path)
-        wait_connected(page)
-        page.evaluate("window.__loaded = true")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def event(call_id: str, kind: str, key: str, **extra: Any) -> dict[str, Any]:

@@ -37,32 +37,6 @@ KNOWN = "+8613911112222"  # a customer's number
 UNKNOWN = "+8613933334444"  # nobody's
 
 
-@pytest.fixture(scope="module")
-def pbx_token(server: Server) -> str:
-    out = server.cli("create-integration", "--kind", "generic", "--name", f"board-{uuid.uuid4().hex[:6]}")
-    found = re.search(r"Bearer token \(shown only now\): (\S+)", out)
-    assert found, out
-    return found.group(1)
-
-
-@pytest.fixture
-def pages(browser: Any, server: Server) -> Iterator[Any]:
-    """Signed-in, connected pages, one browser context each: ``pages(username, path, …)``."""
-    contexts: list[Any] = []
-
-    def open_page(username: str, path: str = "/", locale: str = "en", theme: str = "light", **options: Any) -> Any:
-        context = new_context(browser, locale, theme, **options)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = watch_errors(page)
-        log_in(page, server.url, username, path)
-        wait_connected(page)
-        page.evaluate("window.__loaded = true")
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def ring(server: Server, token: str, key: str, number: str) -> tuple[str, dict[str, Any]]:
