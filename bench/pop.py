@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +29,7 @@ import aiohttp
 import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import callcenter, cpu_seconds, free_port, percentile, rss_mb, start, table
+from _common import TICKS, callcenter, cpu_seconds, free_port, percentile, rss_mb, start, table
 from _seed import seed_bench_data
 
 PASSWORD = "bench-password-1"
@@ -79,8 +81,15 @@ async def login_all(url: str, usernames: list[str]) -> list[str]:
 
 
 async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents, usernames: list[str],
-               numbers: list[str], rate: int, seconds: float, server_pids: list[int], prefix: str) -> dict[str, Any]:
+               numbers: list[str], rate: int, seconds: float, server_pids: list[int], prefix: str,
+               profile: Path | None = None) -> dict[str, Any]:
     """Post call lifecycles (ringing, answered, ended) at ``rate`` events/s for ``seconds``."""
+    spy = None
+    if profile is not None:  # py-spy samples the (first) server while this step runs, for flame graphs
+        profile.mkdir(parents=True, exist_ok=True)
+        spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(server_pids[0]),
+                                "-d", str(max(1, int(seconds) - 1)), "-r", "200", "--gil", "-f", "raw",
+                                "-o", str(profile / f"pop-{rate}.raw")], stdout=subprocess.DEVNULL)
     headers = {"Authorization": f"Bearer {token}"}
     sent: dict[str, float] = {}
     errors = 0
@@ -116,6 +125,7 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         await post({**base, "event": "ended", "cause": "normalClearing"})
 
     cpu0 = {pid: cpu_seconds(pid) for pid in server_pids}
+    threads0 = thread_times(server_pids[0])
     me0 = time.process_time()
     t0 = time.perf_counter()
     tasks = []
@@ -127,6 +137,13 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         tasks.append(asyncio.create_task(lifecycle(i)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - t0
+    if spy is not None and profile is not None:
+        threads = thread_times(server_pids[0])
+        (profile / f"pop-{rate}.threads").write_text("".join(
+            f"{name}: user {(u - threads0.get(name, (0, 0))[0]) / elapsed * 100:.0f} %, "
+            f"system {(st - threads0.get(name, (0, 0))[1]) / elapsed * 100:.0f} %\n"
+            for name, (u, st) in sorted(threads.items())))
+        await asyncio.to_thread(spy.wait)
     await asyncio.sleep(0.5)  # late pops
     latencies = [(agents.received[c] - s) * 1000 for c, s in sent.items() if c in agents.received]
     missing = len(sent) - len(latencies)
@@ -141,6 +158,17 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         "server CPU %": round(sum(cpu_seconds(p) - cpu0[p] for p in server_pids) / elapsed * 100),
         "loadgen CPU %": round((time.process_time() - me0) / elapsed * 100),
     }
+
+
+def thread_times(pid: int) -> dict[str, tuple[float, float]]:
+    """User and system CPU seconds of each thread of a process, by thread id and name."""
+    times = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            times[f"{task.name} {name}"] = (int(fields[11]) / TICKS, int(fields[12]) / TICKS)
+    return times
 
 
 async def floor(agents_n: int, rates: list[int], seconds: float) -> list[dict[str, Any]]:
@@ -229,7 +257,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             for rate in rates:
                 url = servers[(len(rows)) % len(servers)].url if len(servers) == 1 else None
                 row = await step(http, url or servers[0].url, token, agents, usernames, numbers, rate, args.step_s,
-                                 [s.pid for s in servers], f"r{rate}-{time.time_ns()}")
+                                 [s.pid for s in servers], f"r{rate}-{time.time_ns()}", args.profile)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
         result["steps"] = rows
@@ -256,6 +284,7 @@ def main() -> int:
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--smoke", action="store_true", help="50 agents, 2 s steps at low rates")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--profile", type=Path, help="sample the server with py-spy during each step, raw files here")
     args = parser.parse_args()
     if args.smoke:
         args.agents, args.customers, args.rates, args.step_s = 50, 300, "150,300", 2.0

@@ -2,7 +2,8 @@
 
 ``SqliteConn`` sends each statement to aiosqlite's thread (one round trip each). ``DirectConn``
 is used on that thread itself by ``Database.run_read``/``run_write``: a whole body of store calls
-runs there at once, and its coroutine never suspends, so it costs one round trip in all.
+runs there at once, and its coroutine never suspends, so it costs no round trip of its own
+(``callcenter/dbsqlite.py`` sends a batch of bodies in one).
 """
 
 from __future__ import annotations
@@ -149,16 +150,6 @@ def drive_direct(raw: sqlite3.Connection, body: Callable[[Conn], Awaitable[T]]) 
     return drive(body(DirectConn(raw)))
 
 
-def read_snapshot(raw: sqlite3.Connection, body: Callable[[Conn], Awaitable[T]]) -> T:
-    """Run a read-only body as one read transaction."""
-    # One read transaction: every statement of the body sees the same committed state.
-    raw.execute("BEGIN")
-    try:
-        return drive_direct(raw, body)
-    finally:
-        raw.execute("COMMIT")
-
-
 def open_savepoint(raw: sqlite3.Connection, begin: bool) -> None:
     """Open the batch (when first) and this writer's savepoint."""
     if begin:
@@ -171,15 +162,3 @@ def close_savepoint(raw: sqlite3.Connection, keep: bool) -> None:
     if not keep:
         raw.execute("ROLLBACK TO tx")
     raw.execute("RELEASE tx")
-
-
-def run_batch(raw: sqlite3.Connection, begin: bool, body: Callable[[Conn], Awaitable[T]]) -> T:
-    """A writer's whole body in one call on the database thread, inside its savepoint."""
-    open_savepoint(raw, begin)
-    try:
-        result = drive_direct(raw, body)
-    except BaseException:
-        close_savepoint(raw, False)
-        raise
-    close_savepoint(raw, True)
-    return result

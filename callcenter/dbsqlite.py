@@ -1,0 +1,283 @@
+"""SQLite through aiosqlite: one writer connection with group commit, one reader connection.
+
+Writers queue up as jobs. One drain task takes whatever has queued while the previous batch ran
+(up to ``MAX_BATCH``) and runs it as one transaction: each job inside its own SAVEPOINT, so a job
+that fails rolls back alone; every job learns its outcome only after the COMMIT that made its writes
+durable. A run of one-hop bodies (``run_write``) goes to the database thread in a single call
+together with the COMMIT, so under load a batch of call events costs one trip to that thread in
+all. A ``transaction()`` holder gets the connection to itself for its turn within the batch and
+sends its statements one by one (one trip each). Reads batch the same way on their own connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from callcenter.db import Database
+from callcenter.dbconn import Conn, SqliteConn, T, close_savepoint, dict_row, drive_direct, open_savepoint
+
+MAX_BATCH = 64
+
+Body = Callable[[Conn], Awaitable[Any]]
+Outcome = tuple[bool, Any]  # (True, value) or (False, the exception)
+
+
+class _Job:
+    """One writer waiting for its turn: a one-hop body, or (body None) a ``transaction()`` holder."""
+
+    __slots__ = ("body", "done", "released", "turn")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, body: Body | None) -> None:
+        self.body = body
+        self.done: asyncio.Future[Any] = loop.create_future()  # the outcome, once committed
+        if body is None:
+            self.turn: asyncio.Future[None] = loop.create_future()  # the connection is the holder's
+            self.released: asyncio.Future[bool] = loop.create_future()  # done with it: keep its writes?
+
+
+def run_bodies(raw: sqlite3.Connection, begin: bool, bodies: Sequence[Body], commit: bool) -> list[Outcome]:
+    """Run writers' bodies one after another, each in its own savepoint (on the database thread)."""
+    if begin:
+        raw.execute("BEGIN IMMEDIATE")
+    outcomes: list[Outcome] = []
+    for body in bodies:
+        open_savepoint(raw, False)
+        try:
+            value = drive_direct(raw, body)
+        except BaseException as err:
+            close_savepoint(raw, False)
+            outcomes.append((False, err))
+            continue
+        close_savepoint(raw, True)
+        outcomes.append((True, value))
+    if commit:
+        commit_or_undo(raw)
+    return outcomes
+
+
+def commit_or_undo(raw: sqlite3.Connection) -> None:
+    """Commit the batch; roll it back when the commit fails."""
+    try:
+        raw.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            raw.execute("ROLLBACK")
+        raise
+
+
+def read_bodies(raw: sqlite3.Connection, bodies: Sequence[Body]) -> list[Outcome]:
+    """Run read-only bodies in one read transaction: all see the same committed state."""
+    raw.execute("BEGIN")
+    outcomes: list[Outcome] = []
+    try:
+        for body in bodies:
+            try:
+                outcomes.append((True, drive_direct(raw, body)))
+            except Exception as err:
+                outcomes.append((False, err))
+    finally:
+        raw.execute("COMMIT")
+    return outcomes
+
+
+def _settle(fut: asyncio.Future[Any], outcome: Outcome) -> None:
+    if fut.done():
+        return
+    if outcome[0]:
+        fut.set_result(outcome[1])
+    else:
+        fut.set_exception(outcome[1])
+
+
+class SqliteDatabase(Database):
+    """SQLite through aiosqlite: one writer connection (group commit) and one reader."""
+
+    dialect = "sqlite"
+    path: Path
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = Path(url[len("sqlite:///"):])
+        self._writer: SqliteConn | None = None
+        self._reader: SqliteConn | None = None
+        self._jobs: list[_Job] = []
+        self._reads: list[tuple[Body, asyncio.Future[Any]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+        self._read_drainer: asyncio.Task[None] | None = None
+        self.batches = 0
+
+    async def connect(self) -> None:
+        """Open the writer and reader connections with the pragmas every connection needs."""
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = SqliteConn(await self._open())
+        self._reader = SqliteConn(await self._open())
+        await self._reader.execute("PRAGMA query_only = ON")
+
+    async def _open(self) -> aiosqlite.Connection:
+        raw = await aiosqlite.connect(self.path, isolation_level=None)
+        raw.row_factory = dict_row  # type: ignore[assignment]
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",  # durable across a process kill; see docs/STORAGE.md
+            "PRAGMA busy_timeout = 5000",
+            "PRAGMA foreign_keys = ON",
+        ):
+            await raw.execute(pragma)
+        return raw
+
+    async def close(self) -> None:
+        """Close every connection, after the writers and readers already queued are through."""
+        for task in (self._drainer, self._read_drainer):
+            if task is not None:
+                await asyncio.shield(task)
+        for conn in (self._writer, self._reader):
+            if conn is not None:
+                await conn.raw.close()
+        self._writer = self._reader = None
+
+    # --- writers --------------------------------------------------------------------------------------
+
+    def _submit(self, body: Body | None) -> _Job:
+        if self._writer is None:
+            raise RuntimeError("database is not connected")
+        job = _Job(asyncio.get_running_loop(), body)
+        self._jobs.append(job)
+        if self._drainer is None:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain(self._writer))
+        return job
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Conn]:
+        """Run the body as one atomic unit; return only after its writes are committed.
+
+        Keep the body to SQL: while it runs, other writers wait for it.
+        """
+        job = self._submit(None)
+        writer = self._writer
+        try:
+            await job.turn
+        except asyncio.CancelledError:
+            if job.turn.done() and not job.turn.cancelled():  # cancelled just as its turn came
+                job.released.set_result(False)
+            raise
+        keep = False
+        try:
+            yield writer  # type: ignore[misc]
+            keep = True
+        finally:
+            job.released.set_result(keep)
+        await asyncio.shield(job.done)
+
+    async def run_write(self, body: Callable[[Conn], Awaitable[T]]) -> T:
+        """Like ``transaction()``, for a body that only touches the database, run in one hop.
+
+        The body runs on the database's own thread against a connection whose calls complete at
+        once, together with the other bodies of its batch, so its statements cost no round trips
+        to the event loop: the hot paths (ingesting a call event) use this. The body must await
+        nothing but its connection.
+        """
+        job = self._submit(body)
+        result: T = await asyncio.shield(job.done)
+        return result
+
+    async def _drain(self, writer: SqliteConn) -> None:
+        try:
+            while self._jobs:
+                jobs = self._jobs[:MAX_BATCH]
+                del self._jobs[:MAX_BATCH]
+                await self._batch(writer, jobs)
+        finally:
+            self._drainer = None
+
+    async def _batch(self, writer: SqliteConn, jobs: list[_Job]) -> None:
+        """One transaction for the jobs: runs of bodies in one hop each, holders in their turn."""
+        outcomes: dict[int, Outcome] = {}
+        begun = committed = False
+        try:
+            i = 0
+            while i < len(jobs):
+                run = []
+                while i < len(jobs) and jobs[i].body is not None:
+                    run.append(jobs[i])
+                    i += 1
+                if run:
+                    last = i == len(jobs)
+                    results = await writer.on_thread(run_bodies, not begun, [j.body for j in run], last)
+                    begun, committed = True, last
+                    outcomes.update(zip(map(id, run), results, strict=True))
+                if i < len(jobs):
+                    holder = jobs[i]
+                    i += 1
+                    if holder.turn.cancelled():
+                        continue
+                    await writer.on_thread(open_savepoint, not begun)
+                    begun = True
+                    holder.turn.set_result(None)
+                    keep = await asyncio.shield(holder.released)
+                    await writer.on_thread(close_savepoint, keep)
+                    outcomes[id(holder)] = (True, None)
+            if begun and not committed:
+                await writer.on_thread(commit_or_undo)
+        except BaseException as err:
+            if begun and not committed:
+                with contextlib.suppress(sqlite3.Error, ValueError):
+                    await writer.execute("ROLLBACK")
+            for job in jobs:
+                _settle(job.done, (False, err))
+                if job.body is None and not job.turn.done():
+                    job.turn.set_exception(err)
+            if not isinstance(err, Exception):
+                raise
+            return
+        self.batches += 1
+        for job in jobs:
+            _settle(job.done, outcomes.get(id(job), (True, None)))
+
+    # --- readers --------------------------------------------------------------------------------------
+
+    async def run_read(self, body: Callable[[Conn], Awaitable[T]]) -> T:
+        """Run a read-only body in one hop, as one consistent snapshot of committed data (see ``run_write``).
+
+        Reads that queue up while others run go to the reader's thread together.
+        """
+        if self._reader is None:
+            raise RuntimeError("database is not connected")
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._reads.append((body, fut))
+        if self._read_drainer is None:
+            self._read_drainer = asyncio.get_running_loop().create_task(self._drain_reads(self._reader))
+        result: T = await asyncio.shield(fut)
+        return result
+
+    async def _drain_reads(self, reader: SqliteConn) -> None:
+        try:
+            while self._reads:
+                reads = self._reads[:MAX_BATCH]
+                del self._reads[:MAX_BATCH]
+                try:
+                    results = await reader.on_thread(read_bodies, [body for body, _ in reads])
+                except BaseException as err:
+                    for _, fut in reads:
+                        _settle(fut, (False, err))
+                    if not isinstance(err, Exception):
+                        raise
+                    continue
+                for (_, fut), outcome in zip(reads, results, strict=True):
+                    _settle(fut, outcome)
+        finally:
+            self._read_drainer = None
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[Conn]:
+        """A connection that sees only committed data."""
+        if self._reader is None:
+            raise RuntimeError("database is not connected")
+        yield self._reader
