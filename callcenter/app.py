@@ -99,7 +99,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     console.add_part("calls", calls.console_part)
     teams = TeamService(db, clock, realtime)
     routing = RoutingService(db, clock, realtime, timers)
-    telephony.watchers.append(routing.call_changed)
+    telephony.watchers.append(routing)
     routing.popper = telephony.pop_for
     accounts.user_listeners.append(routing.agent_changed)
     accounts.user_listeners.append(agents.forget_directory)

@@ -98,39 +98,52 @@ class SqliteConn:
 
 
 class DirectConn:
-    """A ``Conn`` used on the database's own thread: each call runs at once, nothing is awaited."""
+    """A ``Conn`` used on the database's own thread: each call runs at once, nothing is awaited.
+
+    Rows are built here from the column names read once per statement, not by the connection's
+    row factory (which reads ``cursor.description`` again for every row).
+    """
 
     dialect = "sqlite"
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
+        self.cursor = raw.cursor()
+        self.cursor.row_factory = None
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return the number of rows it changed."""
-        cursor = self.raw.execute(sql, tuple(params))
-        count = cursor.rowcount
-        cursor.close()
-        return int(count)
+        return int(self.cursor.execute(sql, tuple(params)).rowcount)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for each parameter row."""
-        self.raw.executemany(sql, [tuple(r) for r in rows])
+        self.cursor.executemany(sql, [tuple(r) for r in rows])
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a query and return every row."""
-        return list(self.raw.execute(sql, tuple(params)).fetchall())
+        cursor = self.cursor.execute(sql, tuple(params))
+        rows = cursor.fetchall()
+        if not rows:
+            return []
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Run a query and return its first row, if any."""
-        cursor = self.raw.execute(sql, tuple(params))
-        row: Row | None = cursor.fetchone()
-        cursor.close()
-        return row
+        cursor = self.cursor.execute(sql, tuple(params))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in cursor.description]
+        cursor.fetchall()  # finish the statement, as a fresh cursor's close would
+        return dict(zip(names, row, strict=True))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         """Run a query and return the first column of its first row, or None."""
-        row = await self.fetchone(sql, params)
-        return None if row is None else next(iter(row.values()))
+        cursor = self.cursor.execute(sql, tuple(params))
+        row = cursor.fetchone()
+        cursor.fetchall()
+        return None if row is None else row[0]
 
 
 def drive(awaitable: Awaitable[T]) -> T:

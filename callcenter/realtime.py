@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from http.cookies import SimpleCookie
 from typing import Any
 
+import engineio
 import orjson
 import socketio
 from pydantic import ValidationError
@@ -64,6 +65,36 @@ class JsonPacket(socketio.packet.Packet):  # type: ignore[misc]
     """Packets of plain JSON: our events never carry bytes, so the per-emit walk looking for them is skipped."""
 
     uses_binary_events = False
+
+
+class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
+    """python-socketio's one-node manager, sending to a room's sockets one after another.
+
+    The stock manager starts a task per recipient and waits for them all; a send only queues the
+    frame for the socket's writer and never waits, so for the one or two sockets of a user's room
+    those tasks were most of what an emit cost. Emits with an acknowledgement callback, which we
+    never use, keep the stock path.
+    """
+
+    async def emit(self, event: str, data: Any, namespace: str, room: str | None = None, skip_sid: Any = None,
+                   callback: Any = None, to: str | None = None, **kwargs: Any) -> None:
+        """Emit an event to a room (or to everyone in the namespace)."""
+        if callback is not None:
+            await super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to,
+                               **kwargs)
+            return
+        skipped = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        targets = [eio_sid for sid, eio_sid in self.get_participants(namespace, to or room) if sid not in skipped] \
+            if namespace in self.rooms else []
+        if not targets:
+            return  # nobody to tell: nothing is encoded
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        encoded = self.server.packet_class(socketio.packet.EVENT, namespace=namespace, data=[event, *args]).encode()
+        frames = [engineio.packet.Packet(engineio.packet.MESSAGE, part)
+                  for part in (encoded if isinstance(encoded, list) else [encoded])]
+        for eio_sid in targets:
+            for frame in frames:
+                await self.server._send_eio_packet(eio_sid, frame)
 
 
 class NodeManager(socketio.AsyncRedisManager):  # type: ignore[misc]
@@ -117,8 +148,8 @@ class Realtime:
     """Owns the Socket.IO server; implements ``Notifier`` for the services."""
 
     def __init__(self, allowed_origins: list[str], redis_url: str | None = None) -> None:
-        manager = NodeManager(redis_url, self._apply) if redis_url else None
-        self.nodes = manager
+        self.nodes = NodeManager(redis_url, self._apply) if redis_url else None
+        manager = self.nodes or LocalManager()
         self.redis_url = redis_url
         self.allowed_origins = set(allowed_origins)
         self.sio = socketio.AsyncServer(

@@ -9,6 +9,7 @@ from all nodes happen one after another.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -22,6 +23,9 @@ from callcenter.routing.models import Decision
 from callcenter.timers.service import TimerService
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+# Deadlock and serialization failure: the whole transaction runs again (callcenter/dbpg.py).
+RETRY_SQLSTATES = ("40P01", "40001")
 
 
 class RoutingCore:
@@ -63,30 +67,71 @@ class RoutingCore:
         tx = Change(None, self.clock.now_ms(), popper=self.popper)  # type: ignore[arg-type]
 
         async def inner(conn: Conn) -> T:
-            # PostgreSQL runs the body again after a deadlock: the router still holds the
-            # rolled-back run's changes, so it is rebuilt from the tables first.
-            rerun = tx.conn is not None
-            tx.conn = conn
-            tx.pushes, tx.broadcasts, tx.touched = [], [], set()
-            tx.before = await store.bump_version(conn, self.node_id)
-            if tx.before != self._version or rerun:
-                await self._load(tx)
-            self._version = None  # until this body is through, the router is mid-change
+            await self._enter(tx, conn)
             result = await body(tx)
-            for user_id in sorted(tx.touched):
-                await self._sync(tx, user_id)
-            self._version = tx.before + 1  # the next change, queued behind this one, starts from here
+            await self._settle(tx)
             return result
 
         try:
             result = await self.db.run_write(inner)
         except BaseException:
-            self._version = None  # the router may hold changes the database rolled back
+            self.write_failed()
             raise
+        await self._emit(tx)
+        return result
+
+    async def _run_within(self, conn: Conn, now: int, body: Callable[[Change], Awaitable[None]]) -> Change | None:
+        """Run a routing change inside another writer's transaction (a telephony event's, say).
+
+        The change has a savepoint of its own: when it fails, it is undone alone and the router is
+        rebuilt on the next change, so the writer's own work (a stored call event) still commits.
+        Returns the change, whose pushes the caller emits after its commit (``_emit``), or None.
+        A deadlock or serialization failure is left to the writer, which runs again in whole.
+        """
+        tx = Change(None, now, popper=self.popper)  # type: ignore[arg-type]
+        await conn.execute("SAVEPOINT routing")
+        try:
+            await self._enter(tx, conn)
+            await body(tx)
+            await self._settle(tx)
+        except Exception as err:
+            self.write_failed()
+            if getattr(err, "sqlstate", None) in RETRY_SQLSTATES:
+                raise
+            await conn.execute("ROLLBACK TO routing")
+            await conn.execute("RELEASE routing")
+            log.exception("routing change failed inside another write; the router is rebuilt on the next change")
+            return None
+        await conn.execute("RELEASE routing")
+        return tx
+
+    async def _enter(self, tx: Change, conn: Conn) -> None:
+        """Start a change: take the version (the turn), and rebuild the router when it is behind."""
+        # PostgreSQL runs a body again after a deadlock: the router still holds the rolled-back
+        # run's changes, so it is rebuilt from the tables first.
+        rerun = tx.conn is not None
+        tx.conn = conn
+        tx.pushes, tx.broadcasts, tx.touched = [], [], set()
+        tx.before = await store.bump_version(conn, self.node_id)
+        if tx.before != self._version or rerun:
+            await self._load(tx)
+        self._version = None  # until this change is through, the router is mid-change
+
+    async def _settle(self, tx: Change) -> None:
+        """End a change: bring the agents it touched in step, and note the version it leaves."""
+        for user_id in sorted(tx.touched):
+            await self._sync(tx, user_id)
+        self._version = tx.before + 1  # the next change, queued behind this one, starts from here
+
+    def write_failed(self) -> None:
+        """The transaction a change ran in rolled back: the router may hold changes the tables do not."""
+        self._version = None
+
+    async def _emit(self, tx: Change) -> None:
+        """Send a committed change's pushes and broadcasts."""
         await self.notifier.send(tx.pushes)
         for room, event, payload in tx.broadcasts:
             await self.notifier.broadcast(room, event, payload)
-        return result
 
     async def _load(self, tx: Change) -> None:
         """Rebuild the router from the tables (at start, after another node's change, after a failure)."""

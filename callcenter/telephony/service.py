@@ -19,6 +19,7 @@ from callcenter.console.service import record_pushes
 from callcenter.customers.models import CallerMatch
 from callcenter.db import Conn, Database, Row
 from callcenter.errors import Invalid, field_error
+from callcenter.routing.models import CallFacts
 from callcenter.telephony import pops, store
 from callcenter.telephony.machine import fold
 from callcenter.telephony.models import CallEvent, CallRecord, CallState, Direction, EventKind, Provider
@@ -35,6 +36,19 @@ class CustomerDirectory(Protocol):
 
     async def cards_in(self, conn: Conn, ids: Sequence[int]) -> list[dict[str, Any]]:
         """Profile cards for the pop, in the order asked."""
+        ...
+
+
+class CallWatcher(Protocol):
+    """Keeps something in step with calls, inside the transaction that stored their events
+    (routing keeps agents' states and the router)."""
+
+    async def call_written(self, conn: Conn, call: CallFacts, now: int) -> Callable[[], Awaitable[None]] | None:
+        """Follow the call as folded now; return what to do once the transaction commits."""
+        ...
+
+    def write_failed(self) -> None:
+        """The transaction rolled back after ``call_written`` ran."""
         ...
 
 
@@ -90,6 +104,7 @@ class _Applied:
     pushes: list[Push]
     call: dict[str, Any] | None
     match: dict[str, Any] | None
+    followups: list[Callable[[], Awaitable[None]]]
 
 
 def customer_number(record: CallRecord) -> str | None:
@@ -111,8 +126,8 @@ class TelephonyService:
         self.notifier = notifier
         self.customers = customers
         self.agents = agents
-        # Told each call whose events changed it (after the commit), e.g. routing keeps agents' states.
-        self.watchers: list[Callable[[int], Awaitable[None]]] = []
+        # Told each call whose events changed it, in the same transaction: routing keeps agents' states.
+        self.watchers: list[CallWatcher] = []
 
     async def ingest(self, source: Source, events: Sequence[CallEvent]) -> Ingested:
         """Store and apply the events of one call (one webhook request); idempotent and order-tolerant.
@@ -134,18 +149,22 @@ class TelephonyService:
         # by an agent nobody rang (rare) has its pop read inside the write instead.
         if any(e.kind is EventKind.RINGING for e in events) and any(uid is not None for uid in named.values()):
             known = await self.db.run_read(lambda conn: self._read(conn, events[0], number, source.region, named))
-        applied = await self.db.run_write(
-            lambda conn: self._write(conn, source, events, known, directory, number, now))
+        try:
+            applied = await self.db.run_write(
+                lambda conn: self._write(conn, source, events, known, directory, number, now))
+        except BaseException:
+            for watcher in self.watchers:
+                watcher.write_failed()
+            raise
         await self.notifier.send(applied.pushes)
         if applied.call is not None:
             await self.notifier.broadcast("supervisors", "call:update",
                                           {"call": pops.supervisor_view(applied.call, applied.match or {})})
-        if not applied.result.duplicate:
-            for watcher in self.watchers:
-                try:
-                    await watcher(applied.result.call_id)
-                except Exception:  # the event is stored and acknowledged; states catch up on the next event
-                    log.exception("call watcher failed for call %s", applied.result.call_id)
+        for followup in applied.followups:
+            try:
+                await followup()
+            except Exception:  # the event is stored and acknowledged; the console catches up on reconnect
+                log.exception("pushes after call %s failed", applied.result.call_id)
         return applied.result
 
     async def pop_for(self, conn: Conn, call_id: int, user_id: int, now: int) -> list[Push]:
@@ -191,7 +210,7 @@ class TelephonyService:
         record = fold(await store.list_events(conn, first.provider, first.call_id))
         brief = known.brief if known else await store.get_brief(conn, first.provider, first.call_id)
         if not fresh and brief is not None:
-            return _Applied(Ingested(brief["id"], record, True, ()), [], None, None)
+            return _Applied(Ingested(brief["id"], record, True, ()), [], None, None, [])
         match = known.match if known else None
         if known is None and not (brief and brief["match"]) and number is not None:
             match = await self.customers.match_in(conn, number, source.region)
@@ -214,10 +233,14 @@ class TelephonyService:
             context = known.context if known and known.context else await self._context(
                 conn, await store.get_brief(conn, first.provider, first.call_id), None, first)
             pushes += await record_pushes(conn, now, newly, "call:pop", self._payload(call, match_data, context))
-        watchers = sorted(set(await store.list_popped(conn, call_id)) - set(newly))
-        if watchers:
-            pushes += await record_pushes(conn, now, watchers, "call:update", {"call": call})
-        return _Applied(Ingested(call_id, record, False, tuple(newly)), pushes, call, match_data)
+        watching = sorted(set(await store.list_popped(conn, call_id)) - set(newly))
+        if watching:
+            pushes += await record_pushes(conn, now, watching, "call:update", {"call": call})
+        facts = CallFacts(call_id, record.state.value, stored["agent_id"],
+                          tuple(uid for n in record.agents_rung if (uid := resolved.get(n)) is not None),
+                          record.queue, record.answered_at is not None)
+        followups = [f for w in self.watchers if (f := await w.call_written(conn, facts, now)) is not None]
+        return _Applied(Ingested(call_id, record, False, tuple(newly)), pushes, call, match_data, followups)
 
     async def _context(self, conn: Conn, brief: Row | None, match: CallerMatch | None,
                        first: CallEvent) -> dict[str, Any]:

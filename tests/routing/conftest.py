@@ -116,7 +116,7 @@ async def center(db: Database, clock: FakeClock, notifier: RecordingNotifier, ac
     telephony = TelephonyService(db, clock, notifier, customers, agents)
     timers = TimerService(db, clock, "node-a")
     routing = RoutingService(db, clock, notifier, timers)
-    telephony.watchers.append(routing.call_changed)
+    telephony.watchers.append(routing)
     routing.popper = telephony.pop_for
     await routing.start()
     return Center(db, clock, notifier, accounts, customers, telephony, timers, routing)
