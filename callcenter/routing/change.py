@@ -102,12 +102,13 @@ async def apply_decisions(tx: Change, router: Router, timers: TimerService, deci
 
 
 async def sync_agent(tx: Change, router: Router, user_id: int, *, display: tuple[WorkState, int] | None = None,
-                      wrap: tuple[int, str | None] | None = None) -> None:
+                      wrap: tuple[int, str | None, int] | None = None) -> None:
     """Write the agent's presence and work as the router now has them; log and push when they changed.
 
     ``display`` shows ringing for a call the PBX rings itself (the router does not reserve those);
-    ``wrap`` names the call and queue being wrapped up. The ledger's open row always matches
-    ``agent_presence`` and ``agent_work``, so comparing with those is enough.
+    ``wrap`` names the call and queue being wrapped up, and when the wrap-up ends by itself. The
+    ledger's open row always matches ``agent_presence`` and ``agent_work``, so comparing with those
+    is enough.
     """
     conn, now = tx.conn, tx.now
     if not router.knows(user_id):
@@ -130,7 +131,7 @@ async def sync_agent(tx: Change, router: Router, user_id: int, *, display: tuple
         call_id = int(sorted(state.active)[0])
     elif work is WorkState.WRAP_UP:
         if wrap is not None:
-            call_id, queue_key = wrap
+            call_id, queue_key, _ = wrap
         else:
             call_id = row["call_id"]
     elif display is not None:
@@ -161,7 +162,7 @@ async def sync_agent(tx: Change, router: Router, user_id: int, *, display: tuple
         "since": row["presence_since"] if not changed_presence else now,
         "work": work.value, "call_id": call_id,
         "work_since": row["work_since"] if same_work else now,
-        "wrap_up": await wrap_up_part(conn, user_id, call_id, queue_key)
+        "wrap_up": await wrap_up_part(conn, user_id, call_id, queue_key, wrap[2] if wrap else None)
         if work is WorkState.WRAP_UP else None,
         "missed_in_row": state.missed_in_row,
     }
@@ -172,13 +173,15 @@ async def sync_agent(tx: Change, router: Router, user_id: int, *, display: tuple
                                                 "display_name": row["display_name"]})
 
 
-async def wrap_up_part(conn: Conn, user_id: int, call_id: int | None,
-                        queue_key: str | None) -> dict[str, Any] | None:
-    """The wrap-up the console shows: the call, its queue, when it ends by itself, the dispositions."""
+async def wrap_up_part(conn: Conn, user_id: int, call_id: int | None, queue_key: str | None,
+                       due_at: int | None = None) -> dict[str, Any] | None:
+    """The wrap-up the console shows: the call, its queue, when it ends by itself (read unless
+    given), the dispositions."""
     if call_id is None:
         return None
     return {
-        "call_id": call_id, "queue": queue_key, "due_at": await store.timer_due(conn, WRAP_UP, str(user_id)),
+        "call_id": call_id, "queue": queue_key,
+        "due_at": due_at if due_at is not None else await store.timer_due(conn, WRAP_UP, str(user_id)),
         "dispositions": [d.payload() for d in await store.dispositions_for(conn, queue_key)] if queue_key else [],
     }
 

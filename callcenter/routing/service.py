@@ -208,16 +208,17 @@ class RoutingService(RoutingCore):
             was_on_call = key in self.router.agent(agent_id).active
             await self._apply(tx, self.router.ended(key, agent_id, now, wrap_up=wrap_s > 0))
             if was_on_call and self.router.agent(agent_id).work is WorkState.WRAP_UP:
-                await self.timers.arm(conn, WRAP_UP, str(agent_id), now + wrap_s * 1000,
-                                      {"call_id": call_id, "user_id": agent_id})
-                await self._sync(tx, agent_id, wrap=(call_id, queue_key if queue_key in
-                                                           self._wrap_up_s else None))
+                due = now + wrap_s * 1000
+                await self.timers.arm(conn, WRAP_UP, str(agent_id), due, {"call_id": call_id, "user_id": agent_id})
+                await self._sync(tx, agent_id, wrap=(call_id, queue_key if queue_key in self._wrap_up_s else None,
+                                                     due))
             else:
                 tx.touched.add(agent_id)
         else:
             await self._apply(tx, self.router.remove_call(key, now))
-        await self.timers.disarm(conn, RING_TIMEOUT, key)
-        await self.timers.disarm(conn, OVERFLOW, key)
+        if routed is not None:  # only routed calls have ring and overflow timers
+            await self.timers.disarm(conn, RING_TIMEOUT, key)
+            await self.timers.disarm(conn, OVERFLOW, key)
         tx.touched.update(u for u in rung if self.router.knows(u))
 
     # --- routing: the PBX asks where a call goes ------------------------------------------------------------

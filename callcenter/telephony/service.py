@@ -1,8 +1,9 @@
 """Ingestion: store each raw event, fold the call, match the caller, pop the ringing agents once.
 
-One request's events are stored, folded and their pushes recorded in one transaction (group
-commit batches concurrent requests); the pushes are emitted after the commit and before the
-webhook is answered, so an acknowledged event is durable and its pop is already on its way.
+One request's events are stored, folded, their pop read and their pushes recorded in one
+transaction, together with the routing change they cause (group commit batches concurrent
+requests); the pushes are emitted after the commit and before the webhook is answered, so an
+acknowledged event is durable and its pop is already on its way.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from callcenter.errors import Invalid, field_error
 from callcenter.routing.models import CallFacts
 from callcenter.telephony import pops, store
 from callcenter.telephony.machine import fold
-from callcenter.telephony.models import CallEvent, CallRecord, CallState, Direction, EventKind, Provider
+from callcenter.telephony.models import CallEvent, CallRecord, CallState, Direction, Provider
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +78,6 @@ class Source:
 
 
 @dataclass(frozen=True)
-class _Known:
-    """What the read before the write found."""
-
-    brief: Row | None
-    wanted: set[int]
-    match: CallerMatch | None
-    context: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
 class Ingested:
     """The outcome of one webhook: the call as folded now, and whether anything was new."""
 
@@ -132,26 +123,19 @@ class TelephonyService:
     async def ingest(self, source: Source, events: Sequence[CallEvent]) -> Ingested:
         """Store and apply the events of one call (one webhook request); idempotent and order-tolerant.
 
-        At most two trips to the database: when an agent may be popped, one read of everything the
-        pop shows (committed data, outside the writer's lock); then one group-committed write that
-        stores, folds, upserts and records the pushes. Races between requests for one call are
-        settled in SQL (unique keys, COALESCE on the upsert, conflict-free pop marks).
+        One group-committed write stores, folds and upserts the call, reads what a new pop shows,
+        records the pushes and brings routing in step (a batch of events costs one trip to the
+        SQLite thread). Races between requests for one call are settled in SQL (unique keys,
+        COALESCE on the upsert, conflict-free pop marks).
         """
         if not events or len({(e.provider, e.call_id) for e in events}) != 1:
             raise Invalid("one request carries events of exactly one call", field_error("call_id", "mixed"))
         now = self.clock.now_ms()
         directory = await self.agents.directory()
-        names = list(dict.fromkeys(n for e in events for n in (*e.agents, e.agent) if n))
-        named = {n: directory.resolve(n) for n in names}
         number = next((n for n in map(_customer_side, events) if n), None)
-        known = None
-        # The pop's content is read outside the writer's lock when agents are being rung; an answer
-        # by an agent nobody rang (rare) has its pop read inside the write instead.
-        if any(e.kind is EventKind.RINGING for e in events) and any(uid is not None for uid in named.values()):
-            known = await self.db.run_read(lambda conn: self._read(conn, events[0], number, source.region, named))
         try:
             applied = await self.db.run_write(
-                lambda conn: self._write(conn, source, events, known, directory, number, now))
+                lambda conn: self._write(conn, source, events, directory, number, now))
         except BaseException:
             for watcher in self.watchers:
                 watcher.write_failed()
@@ -190,29 +174,17 @@ class TelephonyService:
             brief = await store.get_brief(conn, Provider(provider), external_id)
         return int(brief["id"]) if brief else None
 
-    async def _read(self, conn: Conn, first: CallEvent, number: str | None, region: str,
-                    named: dict[str, int | None]) -> _Known:
-        """What a pop needs, read before the write: who is new to this call, the match, the pop's content."""
-        brief = await store.get_brief(conn, first.provider, first.call_id)
-        popped = set(await store.list_popped(conn, brief["id"])) if brief else set()
-        wanted = {uid for uid in named.values() if uid is not None} - popped
-        match = None
-        if not (brief and brief["match"]) and number is not None:
-            match = await self.customers.match_in(conn, number, region)
-        context = await self._context(conn, brief, match, first) if wanted else None
-        return _Known(brief, wanted, match, context)
-
-    async def _write(self, conn: Conn, source: Source, events: Sequence[CallEvent], known: _Known | None,
-                     directory: Resolver, number: str | None, now: int) -> _Applied:
-        """Store the events, fold the call, upsert it, and record its pushes (runs on the DB thread)."""
+    async def _write(self, conn: Conn, source: Source, events: Sequence[CallEvent], directory: Resolver,
+                     number: str | None, now: int) -> _Applied:
+        """Store the events, fold the call, upsert it, read and record its pops (on the DB thread)."""
         first = events[0]
         fresh = [e for e in events if await store.insert_event(conn, e, source.integration_id, now)]
         record = fold(await store.list_events(conn, first.provider, first.call_id))
-        brief = known.brief if known else await store.get_brief(conn, first.provider, first.call_id)
+        brief = await store.get_brief(conn, first.provider, first.call_id)
         if not fresh and brief is not None:
             return _Applied(Ingested(brief["id"], record, True, ()), [], None, None, [])
-        match = known.match if known else None
-        if known is None and not (brief and brief["match"]) and number is not None:
+        match = None
+        if not (brief and brief["match"]) and number is not None:
             match = await self.customers.match_in(conn, number, source.region)
         # Every name the fold holds is resolved again: the same directory gives the same users.
         resolved = {n: directory.resolve(n) for n in (*record.agents_rung, record.agent) if n}
@@ -226,12 +198,10 @@ class TelephonyService:
         match_data = pops.match_view(stored["match"])
         call = pops.call_view(call_id, record, stored["agent_id"], rung, customer_number(record), match_data,
                               stored["customer_id"])
-        wanted = known.wanted if known else {uid for uid in resolved.values() if uid is not None}
-        newly = await store.insert_pops(conn, call_id, wanted, now)
+        newly = await store.insert_pops(conn, call_id, {uid for uid in resolved.values() if uid is not None}, now)
         pushes: list[Push] = []
         if newly:
-            context = known.context if known and known.context else await self._context(
-                conn, await store.get_brief(conn, first.provider, first.call_id), None, first)
+            context = await self._context(conn, stored, None, first)
             pushes += await record_pushes(conn, now, newly, "call:pop", self._payload(call, match_data, context))
         watching = sorted(set(await store.list_popped(conn, call_id)) - set(newly))
         if watching:
