@@ -16,6 +16,7 @@ from callcenter.routing.models import (
     Presence,
     QueueConfig,
     WaitingCall,
+    WorkState,
 )
 
 MISSED_CALLS = "missed_calls"  # the away reason set after ``max_no_answer`` misses in a row
@@ -164,6 +165,14 @@ class Router(Matcher):
     def agent(self, user_id: int) -> AgentState:
         """One agent's current state."""
         return self._agent(user_id).snapshot()
+
+    def work(self, user_id: int) -> WorkState:
+        """One agent's work state (without copying the rest)."""
+        return self._agent(user_id).work
+
+    def on_call(self, user_id: int, call_id: str) -> bool:
+        """True while the agent is on the call."""
+        return call_id in self._agent(user_id).calls
 
     def call(self, call_id: str) -> WaitingCall | None:
         """A call the router holds (waiting or ringing), or None."""

@@ -179,7 +179,7 @@ class RoutingService(RoutingCore):
         state = call.state
         if state == "ringing":
             for uid in rung:
-                if self.router.knows(uid) and self.router.agent(uid).work is WorkState.IDLE \
+                if self.router.knows(uid) and self.router.work(uid) is WorkState.IDLE \
                         and self.router.ringing_call(uid) is None:
                     await self._sync(tx, uid, display=(WorkState.RINGING, call_id))
             return
@@ -205,9 +205,9 @@ class RoutingService(RoutingCore):
         if agent_id is not None and call.answered:
             queue_key = routed["queue_key"] if routed else call.queue
             wrap_s = self._wrap_up_s.get(queue_key or "", self.default_wrap_up_s)
-            was_on_call = key in self.router.agent(agent_id).active
+            was_on_call = self.router.on_call(agent_id, key)
             await self._apply(tx, self.router.ended(key, agent_id, now, wrap_up=wrap_s > 0))
-            if was_on_call and self.router.agent(agent_id).work is WorkState.WRAP_UP:
+            if was_on_call and self.router.work(agent_id) is WorkState.WRAP_UP:
                 due = now + wrap_s * 1000
                 await self.timers.arm(conn, WRAP_UP, str(agent_id), due, {"call_id": call_id, "user_id": agent_id})
                 await self._sync(tx, agent_id, wrap=(call_id, queue_key if queue_key in self._wrap_up_s else None,

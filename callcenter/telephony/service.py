@@ -179,7 +179,7 @@ class TelephonyService:
         """Store the events, fold the call, upsert it, read and record its pops (on the DB thread)."""
         first = events[0]
         fresh = [e for e in events if await store.insert_event(conn, e, source.integration_id, now)]
-        record = fold(await store.list_events(conn, first.provider, first.call_id))
+        record = fold(await store.list_events(conn, first.provider, first.call_id, fresh))
         brief = await store.get_brief(conn, first.provider, first.call_id)
         if not fresh and brief is not None:
             return _Applied(Ingested(brief["id"], record, True, ()), [], None, None, [])

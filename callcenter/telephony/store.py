@@ -49,12 +49,14 @@ async def insert_event(conn: Conn, event: CallEvent, integration_id: int | None,
     return row is not None
 
 
-async def list_events(conn: Conn, provider: Provider, call_id: str) -> list[CallEvent]:
-    """Every stored event of one call."""
+async def list_events(conn: Conn, provider: Provider, call_id: str,
+                      known: Sequence[CallEvent] = ()) -> list[CallEvent]:
+    """Every stored event of one call; the ``known`` ones (just stored, say) are not parsed again."""
     rows = await conn.fetchall(
-        "SELECT event FROM call_events WHERE provider = ? AND call_id = ?", (provider.value, call_id)
+        "SELECT dedup_key, event FROM call_events WHERE provider = ? AND call_id = ?", (provider.value, call_id)
     )
-    return [event_from_json(r["event"]) for r in rows]
+    by_key = {e.dedup_key: e for e in known}
+    return [by_key.get(r["dedup_key"]) or event_from_json(r["event"]) for r in rows]
 
 
 _BRIEF = "id, state, customer_id, match, agent_id, agents_rung"
