@@ -184,8 +184,8 @@ class SqliteDatabase(Database):
         to the event loop: the hot paths (ingesting a call event) use this. The body must await
         nothing but its connection.
         """
-        job = self._submit(body)
-        result: T = await asyncio.shield(job.done)
+        # Not shielded: a caller that stops waiting only drops the outcome (the body runs either way).
+        result: T = await self._submit(body).done
         return result
 
     async def _drain(self, writer: SqliteConn) -> None:
@@ -254,7 +254,7 @@ class SqliteDatabase(Database):
         self._reads.append((body, fut))
         if self._read_drainer is None:
             self._read_drainer = asyncio.get_running_loop().create_task(self._drain_reads(self._reader))
-        result: T = await asyncio.shield(fut)
+        result: T = await fut
         return result
 
     async def _drain_reads(self, reader: SqliteConn) -> None:

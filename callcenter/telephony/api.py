@@ -32,7 +32,17 @@ from callcenter.telephony.schemas import (
     ZammadAnswer,
 )
 from callcenter.telephony.service import Ingested, Source, TelephonyService
-from callcenter.web.http import Policy, RouteTable, client_ip, json_response, parse_body, parse_query, path_int, user_of
+from callcenter.web.http import (
+    Policy,
+    RouteTable,
+    client_ip,
+    json_response,
+    parse_body,
+    parse_query,
+    path_int,
+    read_json,
+    user_of,
+)
 from callcenter.web.keys import AGENTS, CLOCK, ROUTING, SETTINGS
 
 log = logging.getLogger(__name__)
@@ -106,10 +116,7 @@ async def generic_event(request: web.Request) -> web.Response:
     integration = await request.app[INTEGRATION_AUTH].authenticate(IntegrationKind.GENERIC, token) if token else None
     if integration is None:
         raise Unauthorized("a valid integration token is required (Authorization: Bearer …)")
-    try:
-        body = await request.json()
-    except ValueError as err:
-        raise Invalid("body is not valid JSON", [FieldError(("body",), "invalid JSON")]) from err
+    body = await read_json(request)
     try:
         event = parse_generic(body, request.app[CLOCK].now_ms())
     except ParseError as err:

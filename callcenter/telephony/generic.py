@@ -67,13 +67,13 @@ def parse_generic(body: object, received_at_ms: int) -> CallEvent:
 
 def _choice(body: Mapping[str, object], name: str, enum: type[_Choice]) -> _Choice:
     value = body.get(name)
-    values = [member.value for member in enum]
-    allowed = ", ".join(values)
+    member = enum._value2member_map_.get(value) if isinstance(value, str) else None
+    if member is not None:
+        return member  # type: ignore[return-value]
+    allowed = ", ".join(m.value for m in enum)
     if value is None:
         raise ParseError(name, f"is required; one of {allowed}")
-    if not isinstance(value, str) or value not in values:
-        raise ParseError(name, f"must be one of {allowed}, not {value!r}")
-    return enum(value)
+    raise ParseError(name, f"must be one of {allowed}, not {value!r}")
 
 
 def _text(body: Mapping[str, object], name: str, *, limit: int) -> str | None:

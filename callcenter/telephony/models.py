@@ -155,7 +155,10 @@ class CallRecord:
         return is_withheld(self.from_number)
 
 
+# One encoder for every digest: ``json.dumps`` with options builds a new one on each call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def stable_digest(value: object) -> str:
     """A short hash of a JSON-able value that is equal for equal content, whatever the key order."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+    return hashlib.sha256(_CANONICAL.encode(value).encode()).hexdigest()[:20]

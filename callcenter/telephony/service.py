@@ -128,7 +128,7 @@ class TelephonyService:
         SQLite thread). Races between requests for one call are settled in SQL (unique keys,
         COALESCE on the upsert, conflict-free pop marks).
         """
-        if not events or len({(e.provider, e.call_id) for e in events}) != 1:
+        if not events or any(e.provider is not events[0].provider or e.call_id != events[0].call_id for e in events):
             raise Invalid("one request carries events of exactly one call", field_error("call_id", "mixed"))
         now = self.clock.now_ms()
         directory = await self.agents.directory()

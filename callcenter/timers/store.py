@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from callcenter.db import Conn, Row
 from callcenter.timers.models import Timer
 
 
 def _timer(row: Row) -> Timer:
-    return Timer(row["id"], row["kind"], row["key"], row["due_at"], json.loads(row["payload"]), row["attempts"])
+    return Timer(row["id"], row["kind"], row["key"], row["due_at"], orjson.loads(row["payload"]), row["attempts"])
 
 
 async def arm(conn: Conn, kind: str, key: str, due_at: int, payload: dict[str, Any], now: int) -> None:
@@ -19,7 +20,7 @@ async def arm(conn: Conn, kind: str, key: str, due_at: int, payload: dict[str, A
         "INSERT INTO timers (kind, key, due_at, payload, created_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload,"
         " claimed_by = NULL, claimed_until = NULL, attempts = 0",
-        (kind, key, due_at, json.dumps(payload, separators=(",", ":")), now),
+        (kind, key, due_at, orjson.dumps(payload).decode(), now),
     )
 
 
@@ -28,7 +29,7 @@ async def arm_if_absent(conn: Conn, kind: str, key: str, due_at: int, payload: d
     changed = await conn.execute(
         "INSERT INTO timers (kind, key, due_at, payload, created_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (kind, key) DO NOTHING",
-        (kind, key, due_at, json.dumps(payload, separators=(",", ":")), now),
+        (kind, key, due_at, orjson.dumps(payload).decode(), now),
     )
     return changed == 1
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
@@ -122,12 +123,17 @@ def _fields(err: ValidationError, prefix: tuple[str, ...]) -> list[FieldError]:
     return [FieldError(prefix + tuple(e["loc"]), e["msg"]) for e in err.errors()]
 
 
+async def read_json(request: web.Request) -> Any:
+    """The request's body parsed as JSON; a 422 when it is not JSON."""
+    try:
+        return orjson.loads(await request.read())
+    except orjson.JSONDecodeError as err:
+        raise Invalid("body is not valid JSON", [FieldError(("body",), "invalid JSON")]) from err
+
+
 async def parse_body(request: web.Request, model: type[M]) -> M:
     """The JSON body validated by a schema; a 422 naming each bad field otherwise."""
-    try:
-        data = await request.json()
-    except ValueError as err:
-        raise Invalid("body is not valid JSON", [FieldError(("body",), "invalid JSON")]) from err
+    data = await read_json(request)
     try:
         return model.model_validate(data)
     except ValidationError as err:
