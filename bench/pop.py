@@ -18,6 +18,7 @@ import contextlib
 import gc
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -267,6 +268,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         for server in servers:
             server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     if not args.no_floor:
         result["floor"] = await floor(args.agents, rates[:3], min(args.step_s, 5))
     return result

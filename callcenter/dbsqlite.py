@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -24,6 +25,9 @@ from callcenter.db import Database
 from callcenter.dbconn import Conn, SqliteConn, T, close_savepoint, dict_row, drive_direct, open_savepoint
 
 MAX_BATCH = 64
+CHECKPOINT_EVERY_S = 1.0
+BACKSTOP_CHECKPOINT_PAGES = 50_000  # ~200 MB of WAL: only if the checkpointer stopped
+log = logging.getLogger(__name__)
 
 Body = Callable[[Conn], Awaitable[Any]]
 Outcome = tuple[bool, Any]  # (True, value) or (False, the exception)
@@ -107,6 +111,8 @@ class SqliteDatabase(Database):
         self.path = Path(url[len("sqlite:///"):])
         self._writer: SqliteConn | None = None
         self._reader: SqliteConn | None = None
+        self._checkpointer: SqliteConn | None = None
+        self._checkpoints: asyncio.Task[None] | None = None
         self._jobs: list[_Job] = []
         self._reads: list[tuple[Body, asyncio.Future[Any]]] = []
         self._drainer: asyncio.Task[None] | None = None
@@ -120,6 +126,12 @@ class SqliteDatabase(Database):
         self._writer = SqliteConn(await self._open())
         self._reader = SqliteConn(await self._open())
         await self._reader.execute("PRAGMA query_only = ON")
+        # Checkpoints (copying the WAL into the database file, with an fsync) run on a connection
+        # and thread of their own, so a commit never waits for one; the writer's automatic
+        # checkpoint stays as a backstop far beyond what the checkpointer lets the WAL grow to.
+        await self._writer.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_CHECKPOINT_PAGES}")
+        self._checkpointer = SqliteConn(await self._open())
+        self._checkpoints = asyncio.get_running_loop().create_task(self._checkpoint_every(CHECKPOINT_EVERY_S))
 
     async def _open(self) -> aiosqlite.Connection:
         raw = await aiosqlite.connect(self.path, isolation_level=None)
@@ -135,13 +147,27 @@ class SqliteDatabase(Database):
 
     async def close(self) -> None:
         """Close every connection, after the writers and readers already queued are through."""
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoints
+            self._checkpoints = None
         for task in (self._drainer, self._read_drainer):
             if task is not None:
                 await asyncio.shield(task)
-        for conn in (self._writer, self._reader):
+        for conn in (self._writer, self._reader, self._checkpointer):
             if conn is not None:
                 await conn.raw.close()
-        self._writer = self._reader = None
+        self._writer = self._reader = self._checkpointer = None
+
+    async def _checkpoint_every(self, seconds: float) -> None:
+        """Copy committed WAL frames into the database file, without ever blocking writers (PASSIVE)."""
+        while self._checkpointer is not None:
+            await asyncio.sleep(seconds)
+            try:
+                await self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:  # busy or I/O trouble: the next round (or the writer's backstop) retries
+                log.warning("WAL checkpoint failed", exc_info=True)
 
     # --- writers --------------------------------------------------------------------------------------
 
