@@ -85,12 +85,7 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
                numbers: list[str], rate: int, seconds: float, server_pids: list[int], prefix: str,
                profile: Path | None = None) -> dict[str, Any]:
     """Post call lifecycles (ringing, answered, ended) at ``rate`` events/s for ``seconds``."""
-    spy = None
-    if profile is not None:  # py-spy samples the (first) server while this step runs, for flame graphs
-        profile.mkdir(parents=True, exist_ok=True)
-        spy = subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(server_pids[0]),
-                                "-d", str(max(1, int(seconds) - 1)), "-r", "200", "--gil", "-f", "raw",
-                                "-o", str(profile / f"pop-{rate}.raw")], stdout=subprocess.DEVNULL)
+    spy = start_profiler(profile, server_pids[0], rate, seconds) if profile is not None else None
     headers = {"Authorization": f"Bearer {token}"}
     sent: dict[str, float] = {}
     errors = 0
@@ -139,11 +134,7 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - t0
     if spy is not None and profile is not None:
-        threads = thread_times(server_pids[0])
-        (profile / f"pop-{rate}.threads").write_text("".join(
-            f"{name}: user {(u - threads0.get(name, (0, 0))[0]) / elapsed * 100:.0f} %, "
-            f"system {(st - threads0.get(name, (0, 0))[1]) / elapsed * 100:.0f} %\n"
-            for name, (u, st) in sorted(threads.items())))
+        write_thread_report(profile / f"pop-{rate}.threads", threads0, thread_times(server_pids[0]), elapsed)
         await asyncio.to_thread(spy.wait)
     await asyncio.sleep(0.5)  # late pops
     latencies = [(agents.received[c] - s) * 1000 for c, s in sent.items() if c in agents.received]
@@ -159,6 +150,23 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         "server CPU %": round(sum(cpu_seconds(p) - cpu0[p] for p in server_pids) / elapsed * 100),
         "loadgen CPU %": round((time.process_time() - me0) / elapsed * 100),
     }
+
+
+def start_profiler(profile: Path, pid: int, rate: int, seconds: float) -> subprocess.Popen[bytes]:
+    """py-spy sampling the server (only while it holds the GIL) for this step, into a raw flame-graph file."""
+    profile.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pid),
+                             "-d", str(max(1, int(seconds) - 1)), "-r", "200", "--gil", "-f", "raw",
+                             "-o", str(profile / f"pop-{rate}.raw")], stdout=subprocess.DEVNULL)
+
+
+def write_thread_report(path: Path, before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]],
+                        elapsed: float) -> None:
+    """Each server thread's user and system CPU over the step, as % of one core."""
+    path.write_text("".join(
+        f"{name}: user {(u - before.get(name, (0, 0))[0]) / elapsed * 100:.0f} %, "
+        f"system {(st - before.get(name, (0, 0))[1]) / elapsed * 100:.0f} %\n"
+        for name, (u, st) in sorted(after.items())))
 
 
 def thread_times(pid: int) -> dict[str, tuple[float, float]]:
