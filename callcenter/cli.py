@@ -101,6 +101,11 @@ def _serve(settings: Any, host: str | None, port: int | None) -> int:
     print(f"callcenter serving on http://{settings.host}:{settings.port}", flush=True)
     import uvloop
 
+    # The database thread gives up the GIL around every SQLite call and must win it back from the
+    # event loop; with the default 5 ms switch interval each of those waits can last 5 ms, so the
+    # writer falls behind under load (docs/BENCHMARKS.md). 1 ms keeps it moving.
+    sys.setswitchinterval(0.001)
+
     # uvloop's loop costs less per request and per socket write than asyncio's: the pop path
     # is CPU-bound on one core (docs/BENCHMARKS.md).
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, loop=uvloop.new_event_loop())
