@@ -37,6 +37,10 @@ class _Reading:
     national: bool
 
 
+# Formatted numbers are small strings: enough of them are kept for a day's distinct callers.
+FORMATTED_CACHE = 16384
+
+
 def _parse(text: str, region: str | None) -> Any | None:
     try:
         return pn.parse(text, region, keep_raw_input=True)
@@ -148,7 +152,7 @@ def _stored(e164: str) -> Any | None:
     return _parse(e164, None)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=FORMATTED_CACHE)
 def mask(e164: str) -> str:
     """Number for supervisors: country code, first group and last four digits, e.g. ``+44 20 **** 0958``."""
     number = _stored(e164)
@@ -173,7 +177,7 @@ def mask(e164: str) -> str:
     return " ".join(parts)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=FORMATTED_CACHE)
 def format_national(e164: str, extension: str | None = None) -> str:
     """The number as dialled inside its own country, e.g. ``020 7946 0958``; unparseable input unchanged."""
     number = _stored(e164)
@@ -188,7 +192,7 @@ def known_region(region: str) -> bool:
     return region.upper() in pn.SUPPORTED_REGIONS
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=FORMATTED_CACHE)
 def format_display(e164: str, extension: str | None, home_region: str | None) -> str:
     """How an agent reads a number: national form at home, international form for other countries."""
     number = _stored(e164)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from typing import Any
 
 import orjson
 
@@ -74,6 +73,26 @@ async def get_brief_by_id(conn: Conn, call_id: int) -> Row | None:
     return await conn.fetchone(f"SELECT {_BRIEF}, provider, external_id FROM calls WHERE id = ?", (call_id,))
 
 
+_CALL_COLUMNS = (
+    "provider", "external_id", "integration_id", "parent_external_id", "direction", "state", "from_number",
+    "to_number", "customer_number", "customer_id", "match", "queue", "agent_id", "agent_name", "agents_rung",
+    "started_at", "ringing_at", "answered_at", "ended_at", "wait_s", "talk_s", "hold_s", "on_hold_since", "cause",
+    "ivr", "language", "voicemail", "event_count", "created_at", "updated_at",
+)
+_KEPT = {"provider", "external_id", "created_at", "customer_id", "match", "integration_id", "agent_id"}
+# Built once: the statement is the same for every event.
+_UPSERT_CALL = (
+    f"INSERT INTO calls ({', '.join(_CALL_COLUMNS)}) VALUES ({', '.join('?' * len(_CALL_COLUMNS))})"
+    f" ON CONFLICT (provider, external_id) DO UPDATE SET"
+    f" {', '.join(f'{k} = excluded.{k}' for k in _CALL_COLUMNS if k not in _KEPT)},"
+    " customer_id = COALESCE(calls.customer_id, excluded.customer_id),"
+    " match = COALESCE(calls.match, excluded.match),"
+    " agent_id = COALESCE(excluded.agent_id, calls.agent_id),"
+    " integration_id = COALESCE(calls.integration_id, excluded.integration_id)"
+    " RETURNING id, customer_id, match, agent_id"
+)
+
+
 async def upsert_call(
     conn: Conn,
     record: CallRecord,
@@ -90,30 +109,14 @@ async def upsert_call(
 
     Returns the call's id and, as stored now, its customer, match and answering agent.
     """
-    values: dict[str, Any] = {
-        "provider": record.provider.value, "external_id": record.call_id, "integration_id": integration_id,
-        "parent_external_id": record.parent_call_id, "direction": record.direction.value,
-        "state": record.state.value, "from_number": record.from_number, "to_number": record.to_number,
-        "customer_number": customer_number, "customer_id": customer_id, "match": match, "queue": record.queue,
-        "agent_id": agent_id, "agent_name": record.agent, "agents_rung": agents_rung,
-        "started_at": record.started_at, "ringing_at": record.ringing_at, "answered_at": record.answered_at,
-        "ended_at": record.ended_at, "wait_s": record.wait_s, "talk_s": record.talk_s, "hold_s": record.hold_s,
-        "on_hold_since": record.on_hold_since, "cause": record.cause, "ivr": record.ivr,
-        "language": record.language, "voicemail": record.voicemail, "event_count": record.event_count,
-        "created_at": now, "updated_at": now,
-    }
-    keep = {"provider", "external_id", "created_at", "customer_id", "match", "integration_id", "agent_id"}
-    updates = ", ".join(f"{k} = excluded.{k}" for k in values if k not in keep)
-    row = await conn.fetchone(
-        f"INSERT INTO calls ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
-        f" ON CONFLICT (provider, external_id) DO UPDATE SET {updates},"
-        " customer_id = COALESCE(calls.customer_id, excluded.customer_id),"
-        " match = COALESCE(calls.match, excluded.match),"
-        " agent_id = COALESCE(excluded.agent_id, calls.agent_id),"
-        " integration_id = COALESCE(calls.integration_id, excluded.integration_id)"
-        " RETURNING id, customer_id, match, agent_id",
-        tuple(values.values()),
+    values = (
+        record.provider.value, record.call_id, integration_id, record.parent_call_id, record.direction.value,
+        record.state.value, record.from_number, record.to_number, customer_number, customer_id, match, record.queue,
+        agent_id, record.agent, agents_rung, record.started_at, record.ringing_at, record.answered_at,
+        record.ended_at, record.wait_s, record.talk_s, record.hold_s, record.on_hold_since, record.cause, record.ivr,
+        record.language, record.voicemail, record.event_count, now, now,
     )
+    row = await conn.fetchone(_UPSERT_CALL, values)
     assert row is not None
     return row
 
