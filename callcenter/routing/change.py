@@ -14,7 +14,7 @@ from typing import Any
 
 from callcenter.console.models import Push
 from callcenter.console.service import record_pushes
-from callcenter.db import Conn
+from callcenter.db import Conn, Row
 from callcenter.routing import store
 from callcenter.routing.engine import Router
 from callcenter.routing.models import Action, Decision, RouteAnswer, WaitingCall, WorkState
@@ -101,22 +101,27 @@ async def apply_decisions(tx: Change, router: Router, timers: TimerService, deci
             tx.broadcast("supervisors", "routing:call", {"call_id": call_id, "state": state})
 
 
-async def sync_agent(tx: Change, router: Router, user_id: int, *, display: tuple[WorkState, int] | None = None,
-                      wrap: tuple[int, str | None, int] | None = None) -> None:
+async def sync_agent(tx: Change, router: Router, user_id: int, *, stored: dict[int, Row] | None = None,
+                     display: tuple[WorkState, int] | None = None,
+                     wrap: tuple[int, str | None, int] | None = None) -> None:
     """Write the agent's presence and work as the router now has them; log and push when they changed.
 
     ``display`` shows ringing for a call the PBX rings itself (the router does not reserve those);
     ``wrap`` names the call and queue being wrapped up, and when the wrap-up ends by itself. The
     ledger's open row always matches ``agent_presence`` and ``agent_work``, so comparing with those
-    is enough.
+    is enough. ``stored`` mirrors ``store.agents_view`` rows as last written (kept by the caller
+    in step with the router's version); the row is read when the mirror lacks it, and the mirror
+    is updated with what this writes.
     """
     conn, now = tx.conn, tx.now
     if not router.knows(user_id):
         return
-    rows = await store.agents_view(conn, [user_id])
-    if not rows:
-        return
-    row = rows[0]
+    row = stored.get(user_id) if stored is not None else None
+    if row is None:
+        rows = await store.agents_view(conn, [user_id])
+        if not rows:
+            return
+        row = rows[0]
     state = router.agent(user_id)
     presence, reason = state.presence.value, state.away_reason
     work = state.work
@@ -157,6 +162,12 @@ async def sync_agent(tx: Change, router: Router, user_id: int, *, display: tuple
     if old != (presence, reason, work.value, call_id):
         await store.log_state(conn, user_id, presence, reason, work.value, call_id, now)
     same_work = (row["work"], row["call_id"]) == (work.value, call_id)
+    if stored is not None:  # what the tables hold now (set_presence and set_work's rules)
+        stored[user_id] = {**row, "presence": presence, "reason": reason,
+                           "presence_since": now if changed_presence else row["presence_since"],
+                           "work": work.value, "call_id": call_id,
+                           "work_since": row["work_since"] if same_work and row["work"] is not None else now,
+                           "missed_in_row": state.missed_in_row, "queue_key": queue_key}
     payload: dict[str, Any] = {
         "user_id": user_id, "presence": presence, "reason": reason,
         "since": row["presence_since"] if not changed_presence else now,

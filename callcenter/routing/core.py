@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from callcenter.clock import Clock
 from callcenter.console.models import Notifier
-from callcenter.db import Conn, Database
+from callcenter.db import Conn, Database, Row
 from callcenter.routing import store
 from callcenter.routing.change import Change, Popper, apply_decisions, sync_agent
 from callcenter.routing.engine import Router
@@ -41,12 +41,14 @@ class RoutingCore:
         self._version: int | None = None  # the routing_state version the router reflects; None: rebuild
         self._wrap_up_s: dict[str, int] = {}
         self._queue_names: dict[str, dict[str, Any]] = {}
+        # Agents' stored presence and work as last written (agents_view rows), valid with the router.
+        self._stored: dict[int, Row] = {}
 
     async def _apply(self, tx: Change, decisions: Sequence[Decision]) -> None:
         await apply_decisions(tx, self.router, self.timers, decisions)
 
     async def _sync(self, tx: Change, user_id: int, **how: Any) -> None:
-        await sync_agent(tx, self.router, user_id, **how)
+        await sync_agent(tx, self.router, user_id, stored=self._stored, **how)
 
     @property
     def node_id(self) -> str:
@@ -141,6 +143,7 @@ class RoutingCore:
         self._queue_names = {q["key"]: q for q in await store.queue_settings(conn)}
         self._wrap_up_s = {k: int(v["wrap_up_s"]) for k, v in self._queue_names.items()}
         waiting = await store.live_routed(conn)
+        self._stored = {r["id"]: r for r in await store.agents_view(conn)}
         self.router.load(agents, queues, waiting)
         await self._apply(tx, self.router.match_waiting(tx.now))
 

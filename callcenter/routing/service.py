@@ -123,6 +123,7 @@ class RoutingService(RoutingCore):
     async def agent_changed(self, user_id: int) -> None:
         """A user's role, skills or enabled flag changed: re-read them (a call ringing them may move on)."""
         async def body(tx: Change) -> Any:
+            self._stored.pop(user_id, None)  # names or role may have changed: read the row again
             state = await store.routable_agent(tx.conn, user_id, tx.now)
             if state is None:
                 if self.router.knows(user_id):  # disabled, or no longer an agent: offline first

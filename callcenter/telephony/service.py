@@ -203,7 +203,8 @@ class TelephonyService:
         if newly:
             context = await self._context(conn, stored, None, first)
             pushes += await record_pushes(conn, now, newly, "call:pop", self._payload(call, match_data, context))
-        watching = sorted(set(await store.list_popped(conn, call_id)) - set(newly))
+        # Agents popped for this call before now get the update (a call stored just now has none).
+        watching = sorted(set(await store.list_popped(conn, call_id)) - set(newly)) if brief is not None else []
         if watching:
             pushes += await record_pushes(conn, now, watching, "call:update", {"call": call})
         facts = CallFacts(call_id, record.state.value, stored["agent_id"],
