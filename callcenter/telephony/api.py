@@ -87,15 +87,17 @@ async def _source_for(request: web.Request, integration: Integration, events: Se
 
 def _blocked(integration: Integration, event: CallEvent) -> bool:
     """Inbound callers on the integration's block list, compared after normalization."""
-    if event.kind is not EventKind.RINGING or event.direction is Direction.OUTBOUND or not event.from_number:
+    if not integration.block_list or event.kind is not EventKind.RINGING \
+            or event.direction is Direction.OUTBOUND or not event.from_number:
         return False
     phone = normalize(event.from_number, integration.default_region)
     return phone is not None and integration.is_blocked(phone.e164)
 
 
 def _ack(result: Ingested) -> EventAck:
-    return EventAck(call_id=result.call_id, state=result.record.state.value, duplicate=result.duplicate,
-                    popped=list(result.popped))
+    # Built from our own values, so pydantic's validation is skipped (this answers every call event).
+    return EventAck.model_construct(call_id=result.call_id, state=result.record.state.value,
+                                    duplicate=result.duplicate, popped=list(result.popped))
 
 
 async def _route(request: web.Request, call_id: int, dialled: str | None, queue: str | None,
