@@ -47,10 +47,30 @@ class _Job:
 
 
 def run_bodies(raw: sqlite3.Connection, begin: bool, bodies: Sequence[Body], commit: bool) -> list[Outcome]:
-    """Run writers' bodies one after another, each in its own savepoint (on the database thread)."""
+    """Run writers' bodies one after another (on the database thread).
+
+    A run that is the whole transaction (``begin`` and ``commit``) is first tried without a savepoint
+    per body: when a body fails, the transaction is rolled back and the run tried again with
+    savepoints, where the failing body rolls back alone. Bodies may run twice, as on PostgreSQL
+    after a deadlock, so they change nothing outside the database that a rolled-back run would
+    leave. Otherwise (a ``transaction()`` holder shares the transaction) every body has a savepoint.
+    """
+    if begin and commit:
+        raw.execute("BEGIN IMMEDIATE")
+        outcomes: list[Outcome] = []
+        try:
+            for body in bodies:
+                outcomes.append((True, drive_direct(raw, body)))
+        except Exception:  # the run is repeated with savepoints, where the body's error is kept
+            raw.execute("ROLLBACK")
+            outcomes = run_bodies(raw, True, bodies, commit=False)
+            commit_or_undo(raw)
+            return outcomes
+        commit_or_undo(raw)
+        return outcomes
     if begin:
         raw.execute("BEGIN IMMEDIATE")
-    outcomes: list[Outcome] = []
+    outcomes = []
     for body in bodies:
         open_savepoint(raw, False)
         try:

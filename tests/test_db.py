@@ -293,3 +293,19 @@ async def test_writers_locking_one_key_take_turns(db: Database) -> None:
     release.set()
     await asyncio.gather(*tasks)
     assert order == ["first done", "second in on call generic c1"]
+
+
+async def test_one_failing_body_in_a_batch_of_one_hop_writers_rolls_back_alone(db: Database) -> None:
+    async def insert(i: int) -> None:
+        async def body(conn: Conn) -> int:
+            await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, 'ip', ?, TRUE)",
+                               (f"u{i}", i))
+            if i == 3:
+                raise ValueError("body 3 fails")
+            return i
+        assert await db.run_write(body) == i
+
+    results = await asyncio.gather(*(insert(i) for i in range(8)), return_exceptions=True)
+    assert [type(r) for r in results].count(ValueError) == 1
+    names = {r["username"] for r in await db.fetchall("SELECT username FROM login_attempts")}
+    assert names == {f"u{i}" for i in range(8)} - {"u3"}
