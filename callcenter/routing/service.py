@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from functools import partial
 from typing import Any, Protocol
 
 from callcenter.accounts.models import Actor
@@ -32,11 +30,10 @@ from callcenter.routing.change import (
     settled_answer,
     state_payload,
 )
-from callcenter.routing.core import RoutingCore
 from callcenter.routing.engine import MISSED_CALLS
+from callcenter.routing.follow import FINAL_CALL_STATES, CallFollower
 from callcenter.routing.models import (
     Action,
-    CallFacts,
     Decision,
     Presence,
     RouteAnswer,
@@ -55,7 +52,6 @@ DEFAULT_WRAP_UP_S = 60
 MAX_NOTES = 10_000
 
 
-FINAL_CALL_STATES = ("ended", "abandoned", "missed", "transferred")
 CLOSED = "closed_hours"
 
 
@@ -77,7 +73,7 @@ class NumberRouter(Protocol):
         ...
 
 
-class RoutingService(RoutingCore):
+class RoutingService(CallFollower):
     """Owns agents' presence and work, routes calls, and explains each decision.
 
     The machinery every change shares (the lock, the transaction, the rebuild) is ``RoutingCore``;
@@ -150,77 +146,6 @@ class RoutingService(RoutingCore):
             return {"user_id": user.id, "presence": "offline", "reason": None, "since": user.created_at,
                     "work": "idle", "call_id": None, "work_since": user.created_at, "wrap_up": None}
         return await state_payload(conn, rows[0])
-
-    # --- calls the PBX tells us about -------------------------------------------------------------------
-
-    async def call_changed(self, call_id: int) -> None:
-        """Bring agents and the router in step with a call after a telephony event (any order, any repeat)."""
-        async def body(tx: Change) -> None:
-            call = await store.get_call(tx.conn, call_id)
-            if call is not None:
-                await self._follow(tx, CallFacts.of(call))
-        await self._run(body)
-
-    async def call_written(self, conn: Conn, call: CallFacts, now: int) -> Callable[[], Awaitable[None]] | None:
-        """The same, inside the transaction that stored the event (telephony calls this); returns
-        what to do after that transaction commits (emit the change's pushes)."""
-        async def body(tx: Change) -> None:
-            await self._follow(tx, call)
-        tx = await self._run_within(conn, now, body)
-        return None if tx is None else partial(self._emit, tx)
-
-    async def _follow(self, tx: Change, call: CallFacts) -> None:
-        """Agents' work and the router after a call event: display-only ringing, answered, over."""
-        conn, now, call_id = tx.conn, tx.now, call.call_id
-        key = str(call_id)
-        routed = await store.get_routed(conn, call_id)
-        rung = [uid for uid in call.rung if await self._ensure_agent(tx, uid)]
-        agent_id = call.agent_id if call.agent_id is not None and await self._ensure_agent(
-            tx, call.agent_id) else None
-        state = call.state
-        if state == "ringing":
-            for uid in rung:
-                if self.router.knows(uid) and self.router.work(uid) is WorkState.IDLE \
-                        and self.router.ringing_call(uid) is None:
-                    await self._sync(tx, uid, display=(WorkState.RINGING, call_id))
-            return
-        # The routed row lets go of its agent before any decision is carried out: a freed agent
-        # offered another call must not still hold this one (one ringing call per agent).
-        reserved = routed["ringing_agent_id"] if routed is not None and routed["state"] == "ringing" else None
-        if reserved is not None and self.router.knows(reserved):
-            tx.touched.add(reserved)
-        if state == "answered" and agent_id is not None:
-            if routed is not None and routed["state"] in ("waiting", "ringing"):
-                await store.update_routed(conn, call_id, now, state="answered", ringing_agent_id=agent_id,
-                                          ringing_since=None)
-                await self.timers.disarm(conn, RING_TIMEOUT, key)
-                await self.timers.disarm(conn, OVERFLOW, key)
-            await self._apply(tx, self.router.answered(key, agent_id, now))
-            tx.touched.update(u for u in [agent_id, *rung] if self.router.knows(u))
-            return
-        if state not in FINAL_CALL_STATES:
-            return
-        if routed is not None and routed["state"] in ("waiting", "ringing"):
-            await store.update_routed(conn, call_id, now, state="gone", ringing_agent_id=None)
-            tx.broadcast("supervisors", "routing:call", {"call_id": call_id, "state": "gone"})
-        if agent_id is not None and call.answered:
-            queue_key = routed["queue_key"] if routed else call.queue
-            wrap_s = self._wrap_up_s.get(queue_key or "", self.default_wrap_up_s)
-            was_on_call = self.router.on_call(agent_id, key)
-            await self._apply(tx, self.router.ended(key, agent_id, now, wrap_up=wrap_s > 0))
-            if was_on_call and self.router.work(agent_id) is WorkState.WRAP_UP:
-                due = now + wrap_s * 1000
-                await self.timers.arm(conn, WRAP_UP, str(agent_id), due, {"call_id": call_id, "user_id": agent_id})
-                await self._sync(tx, agent_id, wrap=(call_id, queue_key if queue_key in self._wrap_up_s else None,
-                                                     due))
-            else:
-                tx.touched.add(agent_id)
-        else:
-            await self._apply(tx, self.router.remove_call(key, now))
-        if routed is not None:  # only routed calls have ring and overflow timers
-            await self.timers.disarm(conn, RING_TIMEOUT, key)
-            await self.timers.disarm(conn, OVERFLOW, key)
-        tx.touched.update(u for u in rung if self.router.knows(u))
 
     # --- routing: the PBX asks where a call goes ------------------------------------------------------------
 
