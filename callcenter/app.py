@@ -69,7 +69,7 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 REALTIME = web.AppKey("realtime", Realtime)
 HASHER = web.AppKey("hasher", PasswordHasher)
-FULL_COLLECTION_AFTER = 1000  # middle-generation collections between full ones (default 10)
+YOUNG_COLLECTION_AFTER = 10_000  # allocations between young-generation collections (default 700)
 MAINTENANCE_EVERY_S = 60.0
 NODE_HEARTBEAT_S = 10.0
 DAILY_VALUES = "daily_values"
@@ -184,12 +184,14 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
         # hundreds of sockets connected otherwise stall the loop (PERFORMANCE.md).
         gc.collect()
         gc.freeze()
-        # A full collection still walks every socket, task and session made since: ~70 ms with 500
-        # agents connected, and at the default pace (after every 10 middle-generation collections)
-        # one every ~2 s under load, enough alone to spoil the pop's p99. Young garbage is collected
-        # as before; full collections wait for FULL_COLLECTION_AFTER middle ones (docs/BENCHMARKS.md).
-        young, middle, _ = gc.get_threshold()
-        gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
+        # A collection of the young generation happens every YOUNG_COLLECTION_AFTER allocations
+        # (CPython's default: 700). Under load, at 700 most young collections find requests still
+        # in flight and move them on to older generations, whose collections then walk every
+        # socket and session: with 500 agents connected ~5 ms each several times a second, and a
+        # full one (~70 ms) every ~2 s, enough alone to spoil the pop's p99 (docs/BENCHMARKS.md).
+        # At 10,000, requests are mostly over by the next young collection.
+        _, middle, full = gc.get_threshold()
+        gc.set_threshold(YOUNG_COLLECTION_AFTER, middle, full)
         yield
     finally:
         await db.close()
