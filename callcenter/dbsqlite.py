@@ -237,6 +237,10 @@ class SqliteDatabase(Database):
     async def _drain(self, writer: SqliteConn) -> None:
         try:
             while self._jobs:
+                if len(self._jobs) < MAX_BATCH:
+                    # One turn of the event loop first: requests whose bytes have already arrived
+                    # queue their writers too and share this batch's trip and commit.
+                    await asyncio.sleep(0)
                 jobs = self._jobs[:MAX_BATCH]
                 del self._jobs[:MAX_BATCH]
                 await self._batch(writer, jobs)
