@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,19 +16,15 @@ import pytest
 
 from tests.browser.conftest import Server
 from tests.browser.helpers import (
-    RING_STUBS,
     VIEWPORT,
     Api,
     horizontal_overflow,
-    log_in,
     msg,
-    new_context,
     post_call_event,
     run_axe,
     screenshot,
     tone_playing,
     wait_connected,
-    watch_errors,
 )
 from tests.web.test_pseudo_locale import untranslated
 
@@ -38,32 +33,13 @@ pytestmark = pytest.mark.browser
 TOP_FOLD = 320  # px: the ringing card and how the caller matched must be visible without scrolling
 
 
-@pytest.fixture(scope="module")
-def pbx_token(server: Server) -> str:
-    out = server.cli("create-integration", "--kind", "generic", "--name", f"pbx-{uuid.uuid4().hex[:6]}")
-    found = re.search(r"Bearer token \(shown only now\): (\S+)", out)
-    assert found, out
-    return found.group(1)
-
-
 @pytest.fixture
-def console(browser: Any, server: Server) -> Iterator[Any]:
-    """Open pages as an agent: ``console(username, locale=…, theme=…)`` gives a signed-in, connected page."""
-    contexts: list[Any] = []
-
+def console(pages: Any) -> Any:
+    """Open pages as an agent: ``console(username, locale=…, theme=…)`` gives a signed-in, connected console."""
     def open_console(username: str, locale: str = "en", theme: str = "light", **options: Any) -> Any:
-        context = new_context(browser, locale, theme, **options)
-        context.add_init_script(RING_STUBS)
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = watch_errors(page)
-        log_in(page, server.url, username)
-        wait_connected(page)
-        return page
+        return pages(username, "/", locale, theme, **options)
 
-    yield open_console
-    for context in contexts:
-        context.close()
+    return open_console
 
 
 def ring(server: Server, token: str, agent: str, number: str, **extra: Any) -> tuple[str, int]:
