@@ -23,17 +23,10 @@ class CallFollower(RoutingCore):
 
     default_wrap_up_s: int
 
-    async def call_changed(self, call_id: int) -> None:
-        """Bring agents and the router in step with a call after a telephony event (any order, any repeat)."""
-        async def body(tx: Change) -> None:
-            call = await store.get_call(tx.conn, call_id)
-            if call is not None:
-                await self._follow(tx, CallFacts.of(call))
-        await self._run(body)
-
     async def call_written(self, conn: Conn, call: CallFacts, now: int) -> Callable[[], Awaitable[None]] | None:
-        """The same, inside the transaction that stored the event (telephony calls this); returns
-        what to do after that transaction commits (emit the change's pushes)."""
+        """Bring agents and the router in step with a call after a telephony event (any order, any
+        repeat), inside the transaction that stored the event (telephony calls this); returns what
+        to do after that transaction commits (emit the change's pushes)."""
         async def body(tx: Change) -> None:
             await self._follow(tx, call)
         tx = await self._run_within(conn, now, body)

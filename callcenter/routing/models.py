@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -264,10 +263,3 @@ class CallFacts:
     rung: tuple[int, ...]  # agents the PBX rings (known users only)
     queue: str | None
     answered: bool
-
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> CallFacts:
-        """From a ``calls`` row (with ``agents_rung`` as stored: JSON of names and user ids)."""
-        rung = tuple(a["user_id"] for a in json.loads(row["agents_rung"] or "[]") if a.get("user_id") is not None)
-        return cls(int(row["id"]), str(row["state"]), row["agent_id"], rung, row["queue"],
-                   row["answered_at"] is not None)

@@ -36,12 +36,24 @@ def match_view(stored: str | None) -> dict[str, Any]:
     return data
 
 
-def agents_json(names: Sequence[str], resolved: Mapping[str, int | None]) -> str:
+def rung_agents(names: Sequence[str], resolved: Mapping[str, int | None]) -> list[dict[str, Any]]:
     """The agents a PBX rang, as names with the user each maps to (unmatched names are kept)."""
-    return orjson.dumps([{"name": n, "user_id": resolved.get(n)} for n in names]).decode()
+    return [{"name": n, "user_id": resolved.get(n)} for n in names]
 
 
-def call_view(call_id: int, record: CallRecord, agent_id: int | None, agents: str, customer_number: str | None,
+def agents_json(agents: list[dict[str, Any]]) -> str:
+    """The stored form of ``rung_agents``."""
+    return orjson.dumps(agents).decode()
+
+
+def agents_of(stored: str | None) -> list[dict[str, Any]]:
+    """``rung_agents`` back from its stored form."""
+    found: list[dict[str, Any]] = orjson.loads(stored or "[]")
+    return found
+
+
+def call_view(call_id: int, record: CallRecord, agent_id: int | None, agents: list[dict[str, Any]],
+              customer_number: str | None,
               match: dict[str, Any], customer_id: int | None) -> dict[str, Any]:
     """The call as the console shows it, from the freshly folded record."""
     return {
@@ -60,7 +72,7 @@ def call_view(call_id: int, record: CallRecord, agent_id: int | None, agents: st
         "customer_id": customer_id,
         "agent_id": agent_id,
         "agent_name": record.agent,
-        "agents": orjson.loads(agents),
+        "agents": agents,
         "started_at": record.started_at,
         "ringing_at": record.ringing_at,
         "answered_at": record.answered_at,

@@ -163,8 +163,8 @@ class TelephonyService:
             return []
         record = fold(events)
         match_data = pops.match_view(brief["match"])
-        call = pops.call_view(call_id, record, brief["agent_id"], brief["agents_rung"], customer_number(record),
-                              match_data, brief["customer_id"])
+        call = pops.call_view(call_id, record, brief["agent_id"], pops.agents_of(brief["agents_rung"]),
+                              customer_number(record), match_data, brief["customer_id"])
         context = await self._context(conn, brief, None, events[0])
         return await record_pushes(conn, now, [user_id], "call:pop", self._payload(call, match_data, context))
 
@@ -188,11 +188,12 @@ class TelephonyService:
             match = await self.customers.match_in(conn, number, source.region)
         # Every name the fold holds is resolved again: the same directory gives the same users.
         resolved = {n: directory.resolve(n) for n in (*record.agents_rung, record.agent) if n}
-        rung = pops.agents_json(record.agents_rung, resolved)
+        rung = pops.rung_agents(record.agents_rung, resolved)
         stored = await store.upsert_call(
             conn, record, integration_id=source.integration_id, customer_number=customer_number(record),
             customer_id=match.customer_id if match else None, match=pops.match_json(match) if match else None,
-            agent_id=resolved.get(record.agent) if record.agent else None, agents_rung=rung, now=now,
+            agent_id=resolved.get(record.agent) if record.agent else None, agents_rung=pops.agents_json(rung),
+            now=now,
         )
         call_id = int(stored["id"])
         match_data = pops.match_view(stored["match"])
@@ -208,7 +209,7 @@ class TelephonyService:
         if watching:
             pushes += await record_pushes(conn, now, watching, "call:update", {"call": call})
         facts = CallFacts(call_id, record.state.value, stored["agent_id"],
-                          tuple(uid for n in record.agents_rung if (uid := resolved.get(n)) is not None),
+                          tuple(a["user_id"] for a in rung if a["user_id"] is not None),
                           record.queue, record.answered_at is not None)
         followups = [f for w in self.watchers if (f := await w.call_written(conn, facts, now)) is not None]
         return _Applied(Ingested(call_id, record, False, tuple(newly)), pushes, call, match_data, followups)
