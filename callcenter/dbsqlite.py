@@ -277,7 +277,7 @@ class SqliteDatabase(Database):
             if begun and not committed:
                 await writer.on_thread(commit_or_undo)
         except BaseException as err:
-            if begun and not committed:
+            if not committed:  # a hop that failed may have left its transaction open; none open: no-op
                 with contextlib.suppress(sqlite3.Error, ValueError):
                     await writer.execute("ROLLBACK")
             for job in jobs:

@@ -309,3 +309,4 @@ async def test_one_failing_body_in_a_batch_of_one_hop_writers_rolls_back_alone(d
     assert [type(r) for r in results].count(ValueError) == 1
     names = {r["username"] for r in await db.fetchall("SELECT username FROM login_attempts")}
     assert names == {f"u{i}" for i in range(8)} - {"u3"}
+
