@@ -84,7 +84,7 @@ async def login_all(url: str, usernames: list[str]) -> list[str]:
 
 async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents, usernames: list[str],
                numbers: list[str], rate: int, seconds: float, server_pids: list[int], prefix: str,
-               profile: Path | None = None) -> dict[str, Any]:
+               profile: Path | None = None, trace: Path | None = None) -> dict[str, Any]:
     """Post call lifecycles (ringing, answered, ended) at ``rate`` events/s for ``seconds``."""
     spy = start_profiler(profile, server_pids[0], rate, seconds) if profile is not None else None
     headers = {"Authorization": f"Bearer {token}"}
@@ -139,6 +139,8 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         await asyncio.to_thread(spy.wait)
     await asyncio.sleep(0.5)  # late pops
     latencies = [(agents.received[c] - s) * 1000 for c, s in sent.items() if c in agents.received]
+    if trace is not None:
+        write_trace(trace / f"pop-{rate}-{prefix}.tsv", t0, sent, agents.received)
     missing = len(sent) - len(latencies)
     return {
         "target ev/s": rate,
@@ -151,6 +153,16 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         "server CPU %": round(sum(cpu_seconds(p) - cpu0[p] for p in server_pids) / elapsed * 100),
         "loadgen CPU %": round((time.process_time() - me0) / elapsed * 100),
     }
+
+
+def write_trace(path: Path, t0: float, sent: dict[str, float], received: dict[str, float]) -> None:
+    """Each call's send time (s into the step) and pop latency (ms, empty when it never came), for finding stalls."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"# t0 {t0:.6f} (time.perf_counter, CLOCK_MONOTONIC)\n"]
+    for call, at in sent.items():
+        latency = f"{(received[call] - at) * 1000:.2f}" if call in received else ""
+        lines.append(f"{at - t0:.4f}\t{latency}\n")
+    path.write_text("".join(lines))
 
 
 def start_profiler(profile: Path, pid: int, rate: int, seconds: float) -> subprocess.Popen[bytes]:
@@ -245,7 +257,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     # The load generator must not add stalls of its own to the latencies it measures: its 500
     # clients make the same garbage-collection pauses as the server, tuned the same way.
     gc.freeze()
-    gc.set_threshold(10_000, *gc.get_threshold()[1:])
+    gc.set_threshold(10_000, 2, gc.get_threshold()[2])
     rates = [int(r) for r in args.rates.split(",")]
     workdir = Path(tempfile.mkdtemp(prefix="cc-bench-"))
     database = args.database or f"sqlite:///{workdir}/bench.db"
@@ -270,7 +282,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             for rate in rates:
                 url = servers[(len(rows)) % len(servers)].url if len(servers) == 1 else None
                 row = await step(http, url or servers[0].url, token, agents, usernames, numbers, rate, args.step_s,
-                                 [s.pid for s in servers], f"r{rate}-{time.time_ns()}", args.profile)
+                                 [s.pid for s in servers], f"r{rate}-{time.time_ns()}", args.profile, args.trace)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
         result["steps"] = rows
@@ -299,6 +311,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="50 agents, 2 s steps at low rates")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--profile", type=Path, help="sample the server with py-spy during each step, raw files here")
+    parser.add_argument("--trace", type=Path, help="write each step's per-call send time and latency here")
     args = parser.parse_args()
     if args.smoke:
         args.agents, args.customers, args.rates, args.step_s = 50, 300, "150,300", 2.0

@@ -1,12 +1,25 @@
+import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from callcenter.telephony.generic import parse_generic
 from callcenter.telephony.machine import fold
-from callcenter.telephony.models import CallEvent, CallState, Direction, EventKind, ParseError, Provider
+from callcenter.telephony.models import (
+    CallEvent,
+    CallState,
+    Direction,
+    EventKind,
+    ParseError,
+    Provider,
+    canonical_json,
+    stable_digest,
+)
+from callcenter.telephony.store import event_from_json, event_to_json
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "TELEPHONY.md"
 T0 = 1_767_225_600_000
@@ -135,3 +148,25 @@ def test_bad_input_names_the_field(case: str, sent: Any, field: str) -> None:
         parse_generic(sent, T0)
     assert caught.value.field == field
     assert str(caught.value).startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize("value", [
+    {"event": "ringing", "call_id": "c-1", "agents": ["alice", "bob"], "at": None, "route": False, "n": 2**40},
+    {"from": "+86 10 8888 0000", "name": "王小明 Müller", "line": "\u2028", "quote": "\"\\/\x01"},
+    {"user[]": ["Alice", "Bob"], "nested": {"b": [1, {"d": True, "c": None}], "a": 10**30}},
+])
+def test_dedup_digests_match_the_json_encoding_of_earlier_versions(value: dict[Any, Any]) -> None:
+    # Dedup keys stored before the switch to orjson must still match a re-sent event.
+    earlier = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    assert canonical_json(value) == earlier.encode()
+    assert stable_digest(value) == hashlib.sha256(earlier.encode()).hexdigest()[:20]
+
+
+def test_stored_events_read_back_equal_and_fields_added_later_take_their_defaults() -> None:
+    event = parse_generic(body("answered", agent="alice", agents=["alice", "bob"], parent_call_id="pbx-1"), T0)
+    stored = event_to_json(event)
+    assert event_from_json(stored) == event
+    older = orjson.loads(stored)
+    del older["agent_device"], older["route"]  # as written before those fields existed
+    again = event_from_json(orjson.dumps(older).decode())
+    assert again == event and again.agent_device is None and again.route is False and again.raw == {}
