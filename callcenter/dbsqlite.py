@@ -270,6 +270,9 @@ class SqliteDatabase(Database):
                         continue
                     await writer.on_thread(open_savepoint, not begun)
                     begun = True
+                    if holder.turn.cancelled():  # its task was cancelled while the savepoint opened
+                        await writer.on_thread(close_savepoint, False)
+                        continue
                     holder.turn.set_result(None)
                     keep = await asyncio.shield(holder.released)
                     await writer.on_thread(close_savepoint, keep)

@@ -1,6 +1,7 @@
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pydantic
@@ -8,6 +9,7 @@ import pytest
 
 from callcenter.cli import main
 from callcenter.db import Conn, Database, load_migrations, lock_key, split_sql
+from callcenter.dbconn import open_savepoint
 from callcenter.dbpg import pg_sql, pool_options, schema_sql
 from callcenter.settings import Settings
 from tests import backend
@@ -310,3 +312,32 @@ async def test_one_failing_body_in_a_batch_of_one_hop_writers_rolls_back_alone(d
     names = {r["username"] for r in await db.fetchall("SELECT username FROM login_attempts")}
     assert names == {f"u{i}" for i in range(8)} - {"u3"}
 
+
+
+@sqlite_only
+async def test_a_writer_cancelled_while_its_savepoint_opens_leaves_its_batch_to_commit(db: Database) -> None:
+    async def insert(conn: Conn) -> None:
+        await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('one-hop', 'ip', 1, TRUE)")
+
+    async def holder() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('holder', 'ip', 1, TRUE)")
+
+    writer = db._writer  # type: ignore[attr-defined]
+    on_thread = writer.on_thread
+    cancelled: list[asyncio.Task[None]] = []
+
+    async def cancel_the_holder_meanwhile(fn: Any, *args: Any) -> Any:
+        if fn is open_savepoint and not cancelled:
+            cancelled.append(task)
+            task.cancel()  # the holder's task stops waiting just as its turn is being prepared
+        return await on_thread(fn, *args)
+
+    writer.on_thread = cancel_the_holder_meanwhile
+    one_hop = asyncio.create_task(db.run_write(insert))
+    task = asyncio.create_task(holder())
+    await asyncio.gather(task, return_exceptions=True)
+    await one_hop
+    writer.on_thread = on_thread
+    assert cancelled == [task] and task.cancelled()
+    assert [r["username"] for r in await db.fetchall("SELECT username FROM login_attempts")] == ["one-hop"]
