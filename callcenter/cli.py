@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+SWITCH_INTERVAL_S = 0.0002  # GIL switch interval for `serve` (CPython's default: 0.005)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run one command."""
@@ -102,9 +104,11 @@ def _serve(settings: Any, host: str | None, port: int | None) -> int:
     import uvloop
 
     # The database thread gives up the GIL around every SQLite call and must win it back from the
-    # event loop; with the default 5 ms switch interval each of those waits can last 5 ms, so the
-    # writer falls behind under load (docs/BENCHMARKS.md). 1 ms keeps it moving.
-    sys.setswitchinterval(0.001)
+    # event loop; while the loop has work queued, each of those waits lasts the whole switch
+    # interval (CPython's default 5 ms), so under load the writer advances one statement per
+    # interval and falls behind. 0.2 ms: at 1,200 pop events/s, p99 was lower than with 1 ms in
+    # each of six interleaved runs (docs/BENCHMARKS.md).
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
     # uvloop's loop costs less per request and per socket write than asyncio's: the pop path
     # is CPU-bound on one core (docs/BENCHMARKS.md).
