@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import random
 import shutil
@@ -33,6 +32,8 @@ import uvloop
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import TICKS, callcenter, cpu_seconds, free_port, percentile, rss_mb, start, table
 from _seed import seed_bench_data
+
+from callcenter.app import tune_collector
 
 PASSWORD = "bench-password-1"
 
@@ -256,8 +257,7 @@ async def floor(agents_n: int, rates: list[int], seconds: float) -> list[dict[st
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     # The load generator must not add stalls of its own to the latencies it measures: its 500
     # clients make the same garbage-collection pauses as the server, tuned the same way.
-    gc.freeze()
-    gc.set_threshold(10_000, 2, gc.get_threshold()[2])
+    tune_collector()
     rates = [int(r) for r in args.rates.split(",")]
     workdir = Path(tempfile.mkdtemp(prefix="cc-bench-"))
     database = args.database or f"sqlite:///{workdir}/bench.db"

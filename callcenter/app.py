@@ -172,6 +172,26 @@ async def _realtime(app: web.Application) -> AsyncIterator[None]:
     await app[REALTIME].close()
 
 
+def tune_collector() -> None:
+    """Set the garbage collector up for a process holding hundreds of sockets (the server, the pop benchmark)."""
+    # Start-up objects (modules, phone metadata) leave the GC's scan: full collections with
+    # hundreds of sockets connected otherwise stall the loop (PERFORMANCE.md).
+    gc.collect()
+    gc.freeze()
+    # A collection of the young generation happens every YOUNG_COLLECTION_AFTER allocations
+    # (CPython's default: 700). Under load, at 700 most young collections find requests still
+    # in flight and move them on to older generations, whose collections then walk every
+    # socket and session: with 500 agents connected ~5 ms each several times a second, and a
+    # full one (~70 ms) every ~2 s, enough alone to spoil the pop's p99 (docs/BENCHMARKS.md).
+    # At 10,000, requests are mostly over by the next young collection.
+    # What does outlive young collections (a wave of agents connecting: ~70,000 objects for
+    # 500 sockets) waits in the middle generation until its next collection; at CPython's one
+    # per 10 young ones that walk took 40-65 ms under load. Every second young collection
+    # keeps each walk to what arrived since, ~1-10 ms.
+    _, _, full = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_AFTER, MIDDLE_COLLECTION_AFTER, full)
+
+
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     """Open the database (holding the server lock on a SQLite file), migrate, then freeze the heap."""
     db = app[DATABASE]
@@ -181,22 +201,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     try:
         await db.connect()
         await db.migrate()
-        # Start-up objects (modules, phone metadata) leave the GC's scan: full collections with
-        # hundreds of sockets connected otherwise stall the loop (PERFORMANCE.md).
-        gc.collect()
-        gc.freeze()
-        # A collection of the young generation happens every YOUNG_COLLECTION_AFTER allocations
-        # (CPython's default: 700). Under load, at 700 most young collections find requests still
-        # in flight and move them on to older generations, whose collections then walk every
-        # socket and session: with 500 agents connected ~5 ms each several times a second, and a
-        # full one (~70 ms) every ~2 s, enough alone to spoil the pop's p99 (docs/BENCHMARKS.md).
-        # At 10,000, requests are mostly over by the next young collection.
-        # What does outlive young collections (a wave of agents connecting: ~70,000 objects for
-        # 500 sockets) waits in the middle generation until its next collection; at CPython's one
-        # per 10 young ones that walk took 40-65 ms under load. Every second young collection
-        # keeps each walk to what arrived since, ~1-10 ms.
-        _, _, full = gc.get_threshold()
-        gc.set_threshold(YOUNG_COLLECTION_AFTER, MIDDLE_COLLECTION_AFTER, full)
+        tune_collector()
         yield
     finally:
         await db.close()

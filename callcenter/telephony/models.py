@@ -161,19 +161,16 @@ class CallRecord:
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-_ORJSON_CANONICAL = orjson.OPT_SORT_KEYS
-
-
 def canonical_json(value: object) -> bytes:
     """Compact JSON with sorted keys, non-ASCII as UTF-8.
 
     orjson writes the same bytes as ``json`` with these options for text, whole numbers, booleans,
-    lists and maps with text keys (all that PBXs send), at a tenth of the cost, so dedup keys stored by earlier
-    versions still match; some floats are spelled differently (``0.00001`` for ``1e-05``). What
-    orjson refuses goes through ``json``.
+    lists and maps with text keys (all that PBXs send) at a tenth of the cost, so dedup keys stored
+    by earlier versions still match; some floats are spelled differently (``0.00001`` for
+    ``1e-05``). What orjson refuses (other keys, integers beyond 64 bits) goes through ``json``.
     """
     try:
-        return orjson.dumps(value, option=_ORJSON_CANONICAL, default=str)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
     except TypeError:
         return _CANONICAL.encode(value).encode()
 

@@ -37,8 +37,8 @@ def event_from_json(text: str) -> CallEvent:
     data["agents"] = tuple(data["agents"])
     data["raw"] = {}
     # Every field is set by now, so the frozen dataclass's __init__ (one object.__setattr__ per
-    # field) is skipped: an ingest parses a call's earlier
-    # events each time, and that __init__ was two thirds of the cost.
+    # field) is skipped: each ingest rebuilds its call's earlier events, and that __init__ was
+    # two thirds of the cost.
     event = object.__new__(CallEvent)
     event.__dict__.update(data)
     return event
