@@ -91,21 +91,34 @@ export function showPresence(store, state, speak) {
 /** The presence actions of the console, sent as `agent:presence`; `onState` takes the state the ack confirms. */
 export function createPresence({ channel, store, onState }) {
   let last = { key: "", at: 0 };
+  let next = null; // asked for while another change was on its way: sent once that one is answered
 
   async function send(presence, reason) {
     if (!channel.live) {
       alertNow(t("presence.error.offline"));
       return;
     }
-    // One change at a time, and a repeated key or double click within a second counts once.
+    // A repeated key or double click within a second counts once.
     const key = `${presence}:${reason}`;
-    if (store.get().pending || (key === last.key && Date.now() - last.at < THROTTLE_MS)) return;
+    if (key === last.key && Date.now() - last.at < THROTTLE_MS) return;
+    if (store.get().pending) {
+      // One change at a time; the latest choice made meanwhile follows (keys pressed quickly,
+      // say "a" then "p 2", are never silently dropped).
+      next = { presence, reason };
+      store.set({ reasonsOpen: false });
+      return;
+    }
     last = { key, at: Date.now() };
     store.set({ pending: true, reasonsOpen: false });
     const ack = await channel.request("agent:presence", reason ? { presence, reason } : { presence });
     store.set({ pending: false });
     if (ack?.ok && ack.state) onState(ack.state);
     else alertNow(t("presence.error.failed"));
+    if (next) {
+      const queued = next;
+      next = null;
+      await send(queued.presence, queued.reason);
+    }
   }
 
   return {

@@ -49,6 +49,7 @@ USERS = {
     "leaver": ("agent", "Lena Leaver"),
     "linguist": ("agent", "Lin Linguist"),
     "keys": ("agent", "Kim Keys"),
+    "quick": ("agent", "Quinn Quick"),
     "wanderer": ("agent", "Wang Wanderer"),
     # The screen pop (test_pop.py): one agent per test, so pops of one test never reach another.
     "ringer": ("agent", "Rita Ringer"),

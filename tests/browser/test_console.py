@@ -93,6 +93,22 @@ def test_going_available_then_away_with_a_reason(browser: Any, server: Server) -
     context.close()
 
 
+def test_a_presence_chosen_while_another_is_on_its_way_follows_it(browser: Any, server: Server) -> None:
+    context = new_context(browser, "en")
+    page = context.new_page()
+    log_in(page, server.url, "quick")
+    wait_connected(page)
+
+    # "a" then "p 2" in one go: the away choice is made before "available" is answered.
+    page.evaluate(
+        "for (const [code, key] of [['KeyA', 'a'], ['KeyP', 'p'], ['Digit2', '2']])"
+        " document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {code, key, bubbles: true}))"
+    )
+    page.wait_for_selector('#state-chip[data-presence="away"]')
+    assert msg("en", "presence.reason.lunch") in page.inner_text("#state-chip")
+    context.close()
+
+
 def test_presence_by_key_and_keys_that_must_do_nothing(browser: Any, server: Server) -> None:
     context = new_context(browser, "en")
     page = context.new_page()
