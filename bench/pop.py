@@ -34,6 +34,7 @@ from _common import TICKS, callcenter, cpu_seconds, free_port, percentile, rss_m
 from _seed import seed_bench_data
 
 from callcenter.app import tune_collector
+from callcenter.realtime import FastJson
 
 PASSWORD = "bench-password-1"
 
@@ -51,7 +52,7 @@ class Agents:
         sem = asyncio.Semaphore(50)
 
         async def one(i: int, cookie: str) -> None:
-            client = socketio.AsyncClient(reconnection=False)
+            client = socketio.AsyncClient(reconnection=False, json=FastJson)
 
             @client.on("call:pop")
             async def on_pop(data: dict[str, Any]) -> None:
@@ -200,7 +201,7 @@ async def floor(agents_n: int, rates: list[int], seconds: float) -> list[dict[st
     server = await start([sys.executable, str(Path(__file__).parent / "_floor.py"), str(port)], {}, port)
     rows: list[dict[str, Any]] = []
     try:
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(json_serialize=FastJson.dumps) as http:
             # 1. The bare JSON POST handler, 32 requests in flight, as fast as it goes.
             count, lat = 0, []
             stop = time.perf_counter() + seconds
@@ -278,7 +279,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         result["rss_after_login_mb"] = [round(rss_mb(s.pid), 1) for s in servers]
         result["rss_at_start_mb"] = [round(r, 1) for r in rss_start]
         rows = []
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as http:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256),
+                                         json_serialize=FastJson.dumps) as http:
             for rate in rates:
                 url = servers[(len(rows)) % len(servers)].url if len(servers) == 1 else None
                 row = await step(http, url or servers[0].url, token, agents, usernames, numbers, rate, args.step_s,

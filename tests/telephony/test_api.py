@@ -12,6 +12,7 @@ from callcenter.accounts.models import SYSTEM, Role
 from callcenter.customers.api import CUSTOMERS
 from callcenter.customers.models import CustomerDraft, PhoneDraft
 from callcenter.integrations.models import IntegrationKind
+from callcenter.telephony.schemas import EventAck
 from callcenter.web.keys import ACCOUNTS, INTEGRATIONS
 from tests.factories import login, make_user, origin
 
@@ -55,6 +56,19 @@ async def test_generic_event_is_stored_and_acknowledged(client: Client) -> None:
     again = await (await client.post("/api/telephony/events", json=event("ringing", agents=["emma"]),
                                      headers=headers)).json()
     assert again["duplicate"] is True and again["call_id"] == body["call_id"] and again["popped"] == []
+
+
+async def test_ack_matches_the_schema(client: Client) -> None:
+    """The plain acknowledgement is encoded by hand for speed: it must stay the documented EventAck."""
+    token = await integration(client, IntegrationKind.GENERIC)
+    emma = await make_user(client.app[ACCOUNTS], "emma")
+    response = await client.post("/api/telephony/events", json=event("ringing", agents=["emma"]),
+                                  headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200 and response.content_type == "application/json"
+    body = await response.json()
+    assert set(body) == set(EventAck.model_fields)
+    assert body == EventAck.model_validate(body).model_dump()
+    assert body["ok"] is True and body["popped"] == [emma.id] and body["route"] is None
 
 
 async def test_generic_bad_input_names_the_field(client: Client) -> None:
