@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import copy
 import functools
 import re
 from collections.abc import Mapping, Sequence
@@ -99,7 +102,10 @@ def _accept(number: Any | None) -> _Reading | None:
         # Given with its country code, a number of possible length is believed even when the
         # metadata lags behind newly opened ranges.
         ok = pn.is_possible_number_with_reason(number) == pn.ValidationResult.IS_POSSIBLE
-    return _Reading(e164, number.extension or None, national) if ok else None
+    if not ok:
+        return None
+    _remember_parse(e164, number)
+    return _Reading(e164, number.extension or None, national)
 
 
 def normalize(raw: str, region: str | None, label: str | None = None) -> Phone | None:
@@ -145,29 +151,63 @@ def decide_match(raw: str, region: str | None, candidates_by_e164: Mapping[str, 
     return CallerMatch(kind, found, region_used, reading.e164)
 
 
-@functools.lru_cache(maxsize=8192)
-def _stored(e164: str) -> Any | None:
-    """A stored E.164 number parsed once: mask, formats and region all read the same object.
+@dataclass(frozen=True, slots=True)
+class _Forms:
+    """A number's written forms, made from one parse: its region, national and international form."""
 
-    Parsing costs tens of microseconds; a pop formats, masks and locates the caller's number and
-    formats the customer's numbers, so without this one call parsed the same number five times.
-    Callers must not change the returned object.
-    """
-    return _parse(e164, None)
+    region: str | None
+    national: str
+    international: str
+
+
+# Numbers just read (a caller being matched), as parsed: formatting them for the pop comes next
+# and needs no second parse. A few are enough; ``popitem`` keeps this safe across threads.
+RECENT_PARSES = 256
+_recent: collections.OrderedDict[str, Any] = collections.OrderedDict()
+
+
+def _remember_parse(e164: str, number: Any) -> None:
+    _recent[e164] = number
+    if len(_recent) > RECENT_PARSES:
+        with contextlib.suppress(KeyError):
+            _recent.popitem(last=False)
+
+
+@functools.lru_cache(maxsize=FORMATTED_CACHE)
+def _forms(e164: str) -> _Forms | None:
+    """The forms of a stored E.164 number (None when it does not parse); each number is parsed and
+    formatted once, for the caller card, the supervisor's mask and the customer card alike."""
+    number = _recent.get(e164) or _parse(e164, None)
+    if number is None:
+        return None
+    if number.extension:
+        number = copy.copy(number)
+        number.extension = None
+    region = pn.region_code_for_number(number)
+    return _Forms(str(region) if region and region != "ZZ" else None,
+                  str(pn.format_number(number, pn.PhoneNumberFormat.NATIONAL)),
+                  str(pn.format_number(number, pn.PhoneNumberFormat.INTERNATIONAL)))
+
+
+def _with_extension(e164: str, extension: str, style: Any) -> str:
+    number = _parse(e164, None)
+    if number is None:
+        return e164
+    number.extension = extension
+    return str(pn.format_number(number, style))
 
 
 @functools.lru_cache(maxsize=FORMATTED_CACHE)
 def mask(e164: str) -> str:
     """Number for supervisors: country code, first group and last four digits, e.g. ``+44 20 **** 0958``."""
-    number = _stored(e164)
-    if number is None:
+    forms = _forms(e164)
+    if forms is None:
         digits = re.sub(r"\D", "", e164)
         if not digits:
             # Not a number at all ("anonymous"): there is nothing to hide.
             return e164
         return "*" * (len(digits) - 4) + digits[-4:] if len(digits) > 8 else "****"
-    number.extension = None
-    groups = re.findall(r"\d+", str(pn.format_number(number, pn.PhoneNumberFormat.INTERNATIONAL)))
+    groups = re.findall(r"\d+", forms.international)
     head = ["+" + groups[0]]
     rest = groups[1:]
     if len(rest) >= 2:
@@ -181,14 +221,12 @@ def mask(e164: str) -> str:
     return " ".join(parts)
 
 
-@functools.lru_cache(maxsize=FORMATTED_CACHE)
 def format_national(e164: str, extension: str | None = None) -> str:
     """The number as dialled inside its own country, e.g. ``020 7946 0958``; unparseable input unchanged."""
-    number = _stored(e164)
-    if number is None:
-        return e164
-    number.extension = extension or None
-    return str(pn.format_number(number, pn.PhoneNumberFormat.NATIONAL))
+    if extension:
+        return _with_extension(e164, extension, pn.PhoneNumberFormat.NATIONAL)
+    forms = _forms(e164)
+    return forms.national if forms is not None else e164
 
 
 def known_region(region: str) -> bool:
@@ -196,21 +234,19 @@ def known_region(region: str) -> bool:
     return region.upper() in pn.SUPPORTED_REGIONS
 
 
-@functools.lru_cache(maxsize=FORMATTED_CACHE)
 def format_display(e164: str, extension: str | None, home_region: str | None) -> str:
     """How an agent reads a number: national form at home, international form for other countries."""
-    number = _stored(e164)
-    if number is None:
+    forms = _forms(e164)
+    if forms is None:
         return e164
-    number.extension = extension or None
-    home = bool(home_region) and pn.region_code_for_number(number) == (home_region or "").upper()
-    style = pn.PhoneNumberFormat.NATIONAL if home else pn.PhoneNumberFormat.INTERNATIONAL
-    return str(pn.format_number(number, style))
+    home = bool(home_region) and forms.region == (home_region or "").upper()
+    if extension:
+        style = pn.PhoneNumberFormat.NATIONAL if home else pn.PhoneNumberFormat.INTERNATIONAL
+        return _with_extension(e164, extension, style)
+    return forms.national if home else forms.international
 
 
-@functools.lru_cache(maxsize=FORMATTED_CACHE)
 def region_of(e164: str) -> str | None:
     """The ISO region a number belongs to (``+44 20…`` → ``GB``), or None when it has none."""
-    number = _stored(e164)
-    region = pn.region_code_for_number(number) if number is not None else None
-    return str(region) if region and region != "ZZ" else None
+    forms = _forms(e164)
+    return forms.region if forms is not None else None

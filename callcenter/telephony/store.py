@@ -179,10 +179,17 @@ async def get_call_by_external(conn: Conn, provider: str, external_id: str) -> R
     )
 
 
+# What a customer's call history shows (``pops.history_item``): every pop reads ten of these.
+_HISTORY_COLS = (
+    "c.id, c.external_id, c.direction, c.state, c.started_at, c.talk_s, c.wait_s, c.queue, c.agent_name,"
+    " c.notes, c.disposition, u.display_name AS agent_display_name"
+)
+
+
 async def list_customer_calls(conn: Conn, customer_id: int, limit: int, before: int | None = None) -> list[Row]:
-    """A customer's calls, newest first."""
+    """A customer's calls, newest first, with the columns of their history."""
     return await conn.fetchall(
-        f"SELECT {_CALL_COLS} FROM calls c {_CALL_JOINS}"
+        f"SELECT {_HISTORY_COLS} FROM calls c LEFT JOIN users u ON u.id = c.agent_id"
         " WHERE c.customer_id = ? AND c.started_at < ? ORDER BY c.started_at DESC LIMIT ?",
         (customer_id, before if before is not None else 2**62, limit),
     )

@@ -6,14 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from callcenter.customers import phones
 from callcenter.customers.models import CallerMatch, MatchKind, Phone
 from callcenter.customers.phones import (
     decide_match,
+    format_display,
     format_national,
     is_withheld,
     mask,
     match_keys,
     normalize,
+    region_of,
 )
 
 
@@ -212,3 +215,39 @@ def test_any_input_gives_a_phone_or_none_and_never_raises(raw: str, region: str 
         assert re.fullmatch(r"\+[1-9]\d{3,15}", phone.e164)
         assert match_keys(raw, region) == [phone.e164] == [match.e164]
         assert match.kind is MatchKind.NONE
+
+
+@pytest.mark.parametrize(
+    ("e164", "extension", "home", "shown"),
+    [
+        ("+442079460958", None, "GB", "020 7946 0958"),
+        ("+442079460958", None, "CN", "+44 20 7946 0958"),
+        ("+14155552671", "123", "US", "(415) 555-2671 ext. 123"),
+        ("+14155552671", "123", "CN", "+1 415-555-2671 ext. 123"),
+        ("not a number", None, "CN", "not a number"),
+    ],
+)
+def test_format_display_is_national_at_home_and_international_abroad(
+        e164: str, extension: str | None, home: str, shown: str) -> None:
+    assert format_display(e164, extension, home) == shown
+
+
+def test_region_of() -> None:
+    assert region_of("+442079460958") == "GB"
+    assert region_of("+8613812345678") == "CN"
+    assert region_of("anonymous") is None
+
+
+def test_a_caller_just_read_is_formatted_without_parsing_it_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = "0044 20 7946 0123 ext. 7"  # a number no other test formats, so nothing is cached yet
+    phone = normalize(raw, "CN")
+    assert phone is not None and phone.extension == "7"
+    parses: list[str] = []
+    real = phones._parse
+    monkeypatch.setattr(phones, "_parse", lambda text, region: parses.append(text) or real(text, region))
+    assert (region_of(phone.e164), format_national(phone.e164), mask(phone.e164)) == (
+        "GB", "020 7946 0123", "+44 20 **** 0123")
+    assert format_display(phone.e164, None, "CN") == "+44 20 7946 0123"
+    assert parses == []
+    # The extension belongs to the reading, not to the shared forms.
+    assert format_national(phone.e164, "7") == "020 7946 0123 x7"
