@@ -177,7 +177,9 @@ def _remember_parse(e164: str, number: Any) -> None:
 def _forms(e164: str) -> _Forms | None:
     """The forms of a stored E.164 number (None when it does not parse); each number is parsed and
     formatted once, for the caller card, the supervisor's mask and the customer card alike."""
-    number = _recent.get(e164) or _parse(e164, None)
+    number = _recent.get(e164)
+    if number is None:
+        number = _parse(e164, None)
     if number is None:
         return None
     if number.extension:
