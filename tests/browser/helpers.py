@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,20 @@ def log_in(page: Any, base_url: str, username: str, path: str = "/") -> None:
 def wait_connected(page: Any) -> None:
     """Until the connection indicator says the socket is up and the snapshot applied."""
     page.wait_for_selector('#connection[data-state="connected"]', timeout=10_000)
+
+
+@contextlib.contextmanager
+def console_page(browser: Any, base_url: str, username: str, locale: str = "en", **options: Any) -> Iterator[Any]:
+    """A page of a fresh context, logged in as ``username`` with the console connected; the
+    context is closed afterwards, also when the test fails."""
+    context = new_context(browser, locale, **options)
+    try:
+        page = context.new_page()
+        log_in(page, base_url, username)
+        wait_connected(page)
+        yield page
+    finally:
+        context.close()
 
 
 def run_axe(page: Any) -> list[dict[str, Any]]:

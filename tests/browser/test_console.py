@@ -9,6 +9,7 @@ import pytest
 
 from tests.browser.conftest import Server
 from tests.browser.helpers import (
+    console_page,
     log_in,
     msg,
     new_context,
@@ -94,87 +95,74 @@ def test_going_available_then_away_with_a_reason(browser: Any, server: Server) -
 
 
 def test_a_presence_chosen_while_another_is_on_its_way_follows_it(browser: Any, server: Server) -> None:
-    context = new_context(browser, "en")
-    page = context.new_page()
-    log_in(page, server.url, "quick")
-    wait_connected(page)
-
-    # "a" then "p 2" in one go: the away choice is made before "available" is answered.
-    page.evaluate(
-        "for (const [code, key] of [['KeyA', 'a'], ['KeyP', 'p'], ['Digit2', '2']])"
-        " document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {code, key, bubbles: true}))"
-    )
-    page.wait_for_selector('#state-chip[data-presence="away"]')
-    assert msg("en", "presence.reason.lunch") in page.inner_text("#state-chip")
-    context.close()
+    with console_page(browser, server.url, "quick") as page:
+        # "a" then "p 2" in one go: the away choice is made before "available" is answered.
+        page.evaluate(
+            "for (const [code, key] of [['KeyA', 'a'], ['KeyP', 'p'], ['Digit2', '2']])"
+            " document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {code, key, bubbles: true}))"
+        )
+        page.wait_for_selector('#state-chip[data-presence="away"]')
+        assert msg("en", "presence.reason.lunch") in page.inner_text("#state-chip")
 
 
 def test_presence_by_key_and_keys_that_must_do_nothing(browser: Any, server: Server) -> None:
-    context = new_context(browser, "en")
-    page = context.new_page()
-    log_in(page, server.url, "keys")
-    wait_connected(page)
+    with console_page(browser, server.url, "keys") as page:
+        # A key that an input method editor is composing (pinyin) is not a shortcut.
+        page.evaluate(
+            "document.body.dispatchEvent(new KeyboardEvent('keydown', "
+            "{code: 'KeyA', key: 'a', isComposing: true, bubbles: true}))"
+        )
+        page.wait_for_timeout(300)
+        assert page.get_attribute("#state-chip", "data-presence") == "offline"
 
-    # A key that an input method editor is composing (pinyin) is not a shortcut.
-    page.evaluate(
-        "document.body.dispatchEvent(new KeyboardEvent('keydown', "
-        "{code: 'KeyA', key: 'a', isComposing: true, bubbles: true}))"
-    )
-    page.wait_for_timeout(300)
-    assert page.get_attribute("#state-chip", "data-presence") == "offline"
+        page.keyboard.press("a")
+        page.wait_for_selector('#state-chip[data-presence="available"]')
 
-    page.keyboard.press("a")
-    page.wait_for_selector('#state-chip[data-presence="available"]')
+        page.keyboard.press("p")
+        assert page.get_attribute("#away-toggle", "aria-expanded") == "true"
+        assert page.evaluate("document.activeElement.dataset.reason") == "break"
+        page.keyboard.press("2")
+        page.wait_for_selector('#state-chip[data-presence="away"]')
+        assert msg("en", "presence.reason.lunch") in page.inner_text("#state-chip")
+        assert page.evaluate("document.activeElement.id") == "away-toggle"
 
-    page.keyboard.press("p")
-    assert page.get_attribute("#away-toggle", "aria-expanded") == "true"
-    assert page.evaluate("document.activeElement.dataset.reason") == "break"
-    page.keyboard.press("2")
-    page.wait_for_selector('#state-chip[data-presence="away"]')
-    assert msg("en", "presence.reason.lunch") in page.inner_text("#state-chip")
-    assert page.evaluate("document.activeElement.id") == "away-toggle"
-
-    # Esc closes the reasons and gives focus back to the button that opened them.
-    page.keyboard.press("p")
-    page.keyboard.press("Escape")
-    assert page.is_hidden("#away-reasons")
-    assert page.evaluate("document.activeElement.id") == "away-toggle"
-    context.close()
+        # Esc closes the reasons and gives focus back to the button that opened them.
+        page.keyboard.press("p")
+        page.keyboard.press("Escape")
+        assert page.is_hidden("#away-reasons")
+        assert page.evaluate("document.activeElement.id") == "away-toggle"
 
 
 def test_shortcut_overlay_lists_the_keymap_traps_focus_and_returns_it(browser: Any, server: Server) -> None:
-    context = new_context(browser, "en", bypass_csp=True)  # axe-core is injected inline
-    page = context.new_page()
-    log_in(page, server.url, "agent")
-    wait_connected(page)
-    keymap = page.evaluate("import('/static/js/keymap.js').then(m => m.KEYMAP.map(b => b.label))")
+    # axe-core is injected inline, so the context bypasses the page's CSP.
+    with console_page(browser, server.url, "agent", bypass_csp=True) as page:
+        keymap = page.evaluate("import('/static/js/keymap.js').then(m => m.KEYMAP.map(b => b.label))")
 
-    page.focus("#shortcuts-open")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#shortcuts[open]")
-    rows = page.locator("#shortcuts-rows tr")
-    assert rows.count() == len(keymap)
-    assert [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())] == [
-        msg("en", label) for label in keymap
-    ]
-    for _ in range(6):
-        page.keyboard.press("Tab")
-        assert page.evaluate("document.getElementById('shortcuts').contains(document.activeElement)")
-    assert run_axe(page) == []
-    # Single keys do nothing while the dialog is open.
-    page.keyboard.press("a")
-    assert page.get_attribute("#state-chip", "data-presence") == "offline"
-    page.keyboard.press("Escape")
-    page.wait_for_selector("#shortcuts:not([open])", state="attached")
-    assert page.evaluate("document.activeElement.id") == "shortcuts-open"
+        page.focus("#shortcuts-open")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#shortcuts[open]")
+        rows = page.locator("#shortcuts-rows tr")
+        assert rows.count() == len(keymap)
+        assert [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())] == [
+            msg("en", label) for label in keymap
+        ]
+        for _ in range(6):
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.getElementById('shortcuts').contains(document.activeElement)")
+        assert run_axe(page) == []
+        # Single keys do nothing while the dialog is open.
+        page.keyboard.press("a")
+        assert page.get_attribute("#state-chip", "data-presence") == "offline"
+        page.keyboard.press("Escape")
+        page.wait_for_selector("#shortcuts:not([open])", state="attached")
+        assert page.evaluate("document.activeElement.id") == "shortcuts-open"
 
-    # "?" opens it from anywhere outside a field.
-    page.click("#tab-answers")
-    page.keyboard.press("?")
-    page.wait_for_selector("#shortcuts[open]")
-    page.keyboard.press("Escape")
-    assert page.evaluate("document.activeElement.id") == "tab-answers"
-    context.close()
+        # "?" opens it from anywhere outside a field.
+        page.click("#tab-answers")
+        page.keyboard.press("?")
+        page.wait_for_selector("#shortcuts[open]")
+        page.keyboard.press("Escape")
+        assert page.evaluate("document.activeElement.id") == "tab-answers"
 
 
 def test_logging_out_ends_this_tab_and_every_other_tab_of_the_session(browser: Any, server: Server) -> None:
@@ -206,22 +194,18 @@ def test_logging_out_ends_this_tab_and_every_other_tab_of_the_session(browser: A
 
 
 def test_theme_toggle_switches_and_is_remembered(browser: Any, server: Server) -> None:
-    context = new_context(browser, "en", "light")
-    page = context.new_page()
-    log_in(page, server.url, "agent")
-    wait_connected(page)
-    background = "getComputedStyle(document.documentElement).backgroundColor"
-    light = page.evaluate(background)
-    assert page.get_attribute("#theme-toggle", "aria-pressed") == "false"
-    page.click("#theme-toggle")
-    assert page.get_attribute("html", "data-theme") == "dark"
-    assert page.get_attribute("#theme-toggle", "aria-pressed") == "true"
-    dark = page.evaluate(background)
-    assert dark != light
-    page.reload()
-    wait_connected(page)
-    assert page.evaluate(background) == dark
-    context.close()
+    with console_page(browser, server.url, "agent", theme="light") as page:
+        background = "getComputedStyle(document.documentElement).backgroundColor"
+        light = page.evaluate(background)
+        assert page.get_attribute("#theme-toggle", "aria-pressed") == "false"
+        page.click("#theme-toggle")
+        assert page.get_attribute("html", "data-theme") == "dark"
+        assert page.get_attribute("#theme-toggle", "aria-pressed") == "true"
+        dark = page.evaluate(background)
+        assert dark != light
+        page.reload()
+        wait_connected(page)
+        assert page.evaluate(background) == dark
 
 
 def test_language_switch_saves_the_choice_and_reloads(browser: Any, server: Server) -> None:
