@@ -191,6 +191,7 @@ def _forms(e164: str) -> _Forms | None:
                   str(pn.format_number(number, pn.PhoneNumberFormat.INTERNATIONAL)))
 
 
+@functools.lru_cache(maxsize=FORMATTED_CACHE)
 def _with_extension(e164: str, extension: str, style: Any) -> str:
     number = _parse(e164, None)
     if number is None:

@@ -101,14 +101,17 @@ def _ack(result: Ingested) -> EventAck:
                                     duplicate=result.duplicate, popped=list(result.popped))
 
 
+# What a PBX that did not ask for a route gets besides the outcome: the schema's own defaults.
+_ACK_DEFAULTS = {name: f.default for name, f in EventAck.model_fields.items() if not f.is_required()}
+
+
 def _plain_ack(result: Ingested) -> web.Response:
     """The ``EventAck`` of an event whose PBX did not ask for a route, encoded straight from our
-    values: this answers nearly every call event, and the model's construct-and-dump cost more
-    than the rest of the answer (``test_ack_matches_the_schema`` keeps the two the same)."""
+    values: this answers nearly every call event, and the model's construct-and-dump cost four
+    times as much (``test_ack_matches_the_schema`` keeps the two the same)."""
     return web.Response(body=orjson.dumps({
-        "ok": True, "call_id": result.call_id, "state": result.record.state.value, "duplicate": result.duplicate,
-        "popped": list(result.popped), "route": None, "action": None, "agent": None, "target": None,
-        "retry_after_s": None}), content_type="application/json")
+        **_ACK_DEFAULTS, "call_id": result.call_id, "state": result.record.state.value,
+        "duplicate": result.duplicate, "popped": list(result.popped)}), content_type="application/json")
 
 
 async def _route(request: web.Request, call_id: int, dialled: str | None, queue: str | None,
