@@ -136,8 +136,9 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         tasks.append(asyncio.create_task(lifecycle(i)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - t0
+    threads1 = thread_times(server_pids[0])
     if spy is not None and profile is not None:
-        write_thread_report(profile / f"pop-{rate}.threads", threads0, thread_times(server_pids[0]), elapsed)
+        write_thread_report(profile / f"pop-{rate}.threads", threads0, threads1, elapsed)
         await asyncio.to_thread(spy.wait)
     await asyncio.sleep(0.5)  # late pops
     latencies = [(agents.received[c] - s) * 1000 for c, s in sent.items() if c in agents.received]
@@ -154,7 +155,21 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         "pops missing": missing,
         "server CPU %": round(sum(cpu_seconds(p) - cpu0[p] for p in server_pids) / elapsed * 100),
         "loadgen CPU %": round((time.process_time() - me0) / elapsed * 100),
+        **thread_split(server_pids[0], threads0, threads1, elapsed),
     }
+
+
+def thread_split(pid: int, before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]],
+                 elapsed: float) -> dict[str, int]:
+    """The CPU % of the (first) server's event loop thread and of its busiest other thread (on
+    SQLite, the database writer): which of the two runs out first."""
+    def busy(name: str) -> float:
+        u0, s0 = before.get(name, (0.0, 0.0))
+        u1, s1 = after[name]
+        return (u1 - u0 + s1 - s0) / elapsed * 100
+    loop = next((n for n in after if n.split(" ", 1)[0] == str(pid)), None)
+    others = [busy(n) for n in after if n != loop]
+    return {"loop CPU %": round(busy(loop)) if loop else 0, "busiest thread CPU %": round(max(others, default=0))}
 
 
 def write_trace(path: Path, t0: float, sent: dict[str, float], received: dict[str, float]) -> None:
