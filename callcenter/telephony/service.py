@@ -190,7 +190,7 @@ class TelephonyService:
         resolved = {n: directory.resolve(n) for n in (*record.agents_rung, record.agent) if n}
         rung = pops.rung_agents(record.agents_rung, resolved)
         stored = await store.upsert_call(
-            conn, record, integration_id=source.integration_id, customer_number=customer_number(record),
+            conn, record, brief=brief, integration_id=source.integration_id, customer_number=customer_number(record),
             customer_id=match.customer_id if match else None, match=pops.match_json(match) if match else None,
             agent_id=resolved.get(record.agent) if record.agent else None, agents_rung=pops.agents_json(rung),
             now=now,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import MISSING, fields
 
@@ -54,7 +55,7 @@ async def insert_event(conn: Conn, event: CallEvent, integration_id: int | None,
     await lock_key(conn, f"call {event.provider.value} {event.call_id}")
     row = await conn.fetchone(
         "INSERT INTO call_events (provider, integration_id, call_id, dedup_key, kind, at_ms, received_at, event, raw)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, dedup_key) DO NOTHING RETURNING id",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (provider, call_id, dedup_key) DO NOTHING RETURNING id",
         (event.provider.value, integration_id, event.call_id, event.dedup_key, event.kind.value, event.at_ms, now,
          event_to_json(event), orjson.dumps(dict(event.raw), default=str).decode()),
     )
@@ -71,7 +72,7 @@ async def list_events(conn: Conn, provider: Provider, call_id: str,
     return [by_key.get(r["dedup_key"]) or event_from_json(r["event"]) for r in rows]
 
 
-_BRIEF = "id, state, customer_id, match, agent_id, agents_rung"
+_BRIEF = "id, state, customer_id, match, agent_id, agents_rung, parent_external_id, started_at"
 
 
 async def get_brief(conn: Conn, provider: Provider, external_id: str) -> Row | None:
@@ -110,6 +111,7 @@ async def upsert_call(
     conn: Conn,
     record: CallRecord,
     *,
+    brief: Row | None,
     integration_id: int | None,
     customer_number: str | None,
     customer_id: int | None,
@@ -120,18 +122,51 @@ async def upsert_call(
 ) -> Row:
     """Write the folded record; the customer, match and agent are kept once set.
 
-    Returns the call's id and, as stored now, its customer, match and answering agent.
+    ``brief`` is the call as stored before (``get_brief``, read under the call's lock), or None for
+    a call not stored yet. Returns the call's id and, as stored now, its customer, match and
+    answering agent.
     """
+    if brief is None:
+        values = (
+            record.provider.value, record.call_id, integration_id, record.parent_call_id, record.direction.value,
+            record.state.value, record.from_number, record.to_number, customer_number, customer_id, match,
+            record.queue, agent_id, record.agent, agents_rung, record.started_at, record.ringing_at,
+            record.answered_at, record.ended_at, record.wait_s, record.talk_s, record.hold_s, record.on_hold_since,
+            record.cause, record.ivr, record.language, record.voicemail, record.event_count, now, now,
+        )
+        row = await conn.fetchone(_UPSERT_CALL, values)
+        assert row is not None
+        return row
+    # An UPDATE that names an indexed column rewrites that index's entry even when the value is
+    # the same, so those columns are named only when they change (most events change one or two).
+    kept_customer = brief["customer_id"] if brief["customer_id"] is not None else customer_id
+    kept_agent = agent_id if agent_id is not None else brief["agent_id"]
+    indexed = {"parent_external_id": record.parent_call_id, "state": record.state.value,
+               "customer_id": kept_customer, "agent_id": kept_agent, "started_at": record.started_at}
+    changed = tuple(k for k, v in indexed.items() if brief[k] != v)
     values = (
-        record.provider.value, record.call_id, integration_id, record.parent_call_id, record.direction.value,
-        record.state.value, record.from_number, record.to_number, customer_number, customer_id, match, record.queue,
-        agent_id, record.agent, agents_rung, record.started_at, record.ringing_at, record.answered_at,
-        record.ended_at, record.wait_s, record.talk_s, record.hold_s, record.on_hold_since, record.cause, record.ivr,
-        record.language, record.voicemail, record.event_count, now, now,
+        record.direction.value, record.from_number, record.to_number, customer_number, record.queue, record.agent,
+        agents_rung, record.ringing_at, record.answered_at, record.ended_at, record.wait_s, record.talk_s,
+        record.hold_s, record.on_hold_since, record.cause, record.ivr, record.language, record.voicemail,
+        record.event_count, now, match, integration_id, *(indexed[k] for k in changed), brief["id"],
     )
-    row = await conn.fetchone(_UPSERT_CALL, values)
-    assert row is not None
-    return row
+    await conn.execute(_update_call_sql(changed), values)
+    return {"id": brief["id"], "customer_id": kept_customer, "match": brief["match"] or match, "agent_id": kept_agent}
+
+
+# The columns an update of a stored call always sets (none is indexed), in ``upsert_call``'s order.
+_UPDATED = ("direction", "from_number", "to_number", "customer_number", "queue", "agent_name", "agents_rung",
+            "ringing_at", "answered_at", "ended_at", "wait_s", "talk_s", "hold_s", "on_hold_since", "cause", "ivr",
+            "language", "voicemail", "event_count", "updated_at")
+
+
+@functools.lru_cache(maxsize=64)
+def _update_call_sql(changed: tuple[str, ...]) -> str:
+    """The UPDATE of a stored call that also sets the indexed columns named (at most 2**5 forms)."""
+    sets = [f"{k} = ?" for k in _UPDATED]
+    sets += ["match = COALESCE(match, ?)", "integration_id = COALESCE(integration_id, ?)"]
+    sets += [f"{k} = ?" for k in changed]
+    return f"UPDATE calls SET {', '.join(sets)} WHERE id = ?"
 
 
 async def insert_pops(conn: Conn, call_id: int, user_ids: Iterable[int], now: int) -> list[int]:
