@@ -179,8 +179,11 @@ class TelephonyService:
         """Store the events, fold the call, upsert it, read and record its pops (on the DB thread)."""
         first = events[0]
         fresh = [e for e in events if await store.insert_event(conn, e, source.integration_id, now)]
-        record = fold(await store.list_events(conn, first.provider, first.call_id, fresh))
         brief = await store.get_brief(conn, first.provider, first.call_id)
+        # A call's events and its row are stored together: before its row exists, the events just
+        # stored are all it has.
+        record = fold(fresh if brief is None and fresh else
+                      await store.list_events(conn, first.provider, first.call_id, fresh))
         if not fresh and brief is not None:
             return _Applied(Ingested(brief["id"], record, True, ()), [], None, None, [])
         match = None
@@ -199,13 +202,15 @@ class TelephonyService:
         match_data = pops.match_view(stored["match"])
         call = pops.call_view(call_id, record, stored["agent_id"], rung, customer_number(record), match_data,
                               stored["customer_id"])
-        newly = await store.insert_pops(conn, call_id, {uid for uid in resolved.values() if uid is not None}, now)
+        # Agents popped for this call before now get the update (a call stored just now has none).
+        popped = set(await store.list_popped(conn, call_id)) if brief is not None else set()
+        unpopped = {uid for uid in resolved.values() if uid is not None} - popped
+        newly = await store.insert_pops(conn, call_id, unpopped, now) if unpopped else []
         pushes: list[Push] = []
         if newly:
             context = await self._context(conn, stored, None, first)
             pushes += await record_pushes(conn, now, newly, "call:pop", self._payload(call, match_data, context))
-        # Agents popped for this call before now get the update (a call stored just now has none).
-        watching = sorted(set(await store.list_popped(conn, call_id)) - set(newly)) if brief is not None else []
+        watching = sorted(popped)
         if watching:
             pushes += await record_pushes(conn, now, watching, "call:update", {"call": call})
         facts = CallFacts(call_id, record.state.value, stored["agent_id"],
