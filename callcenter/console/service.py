@@ -27,9 +27,7 @@ async def record_pushes(
     """
     pushes = []
     for user_id in sorted(set(user_ids)):
-        push = Push(user_id, await store.next_seq(conn, user_id), event, payload, now)
-        await store.insert_push(conn, push)
-        pushes.append(push)
+        pushes.append(Push(user_id, await store.insert_push(conn, user_id, event, payload, now), event, payload, now))
     return pushes
 
 

@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from callcenter.console.models import Push
-from callcenter.db import Conn
+from callcenter.db import Conn, lock_key
 
 
-async def next_seq(conn: Conn, user_id: int) -> int:
-    """Take the next number of a user's sequence (the row lock makes it gap-free across nodes)."""
+async def insert_push(conn: Conn, user_id: int, event: str, payload: dict[str, Any], at: int) -> int:
+    """Store a user's next push, numbered one above their newest, so it can be replayed; return its number.
+
+    A user's newest push is never pruned, so their numbers never go back. Writers pushing to one
+    user take turns from here to their commit (on PostgreSQL, where they would otherwise read the
+    same newest number), so the numbers have no gaps.
+    """
+    await lock_key(conn, f"pushes {user_id}")
     value = await conn.fetchval(
-        "INSERT INTO push_seq (user_id, seq) VALUES (?, 1)"
-        " ON CONFLICT (user_id) DO UPDATE SET seq = push_seq.seq + 1 RETURNING seq",
-        (user_id,),
+        "INSERT INTO pushes (user_id, seq, event, payload, created_at)"
+        " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ? FROM pushes WHERE user_id = ? RETURNING seq",
+        (user_id, event, orjson.dumps(payload).decode(), at, user_id),
     )
     return int(value)
 
 
-async def insert_push(conn: Conn, push: Push) -> None:
-    """Store a push so it can be replayed."""
-    await conn.execute(
-        "INSERT INTO pushes (user_id, seq, event, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-        (push.user_id, push.seq, push.event, orjson.dumps(push.payload).decode(), push.at),
-    )
-
-
 async def current_seq(conn: Conn, user_id: int) -> int:
     """The last number given to a user (0 before any)."""
-    return int(await conn.fetchval("SELECT seq FROM push_seq WHERE user_id = ?", (user_id,)) or 0)
+    return int(await conn.fetchval("SELECT MAX(seq) FROM pushes WHERE user_id = ?", (user_id,)) or 0)
 
 
 async def list_pushes_after(conn: Conn, user_id: int, since: int, limit: int) -> list[Push]:
@@ -48,5 +48,9 @@ async def oldest_seq(conn: Conn, user_id: int) -> int | None:
 
 
 async def delete_pushes_before(conn: Conn, before: int) -> int:
-    """Forget pushes older than the replay window."""
-    return await conn.execute("DELETE FROM pushes WHERE created_at < ?", (before,))
+    """Forget pushes older than the replay window, except each user's newest (it carries their number)."""
+    return await conn.execute(
+        "DELETE FROM pushes WHERE created_at < ?"
+        " AND seq < (SELECT MAX(newest.seq) FROM pushes newest WHERE newest.user_id = pushes.user_id)",
+        (before,),
+    )
