@@ -34,6 +34,7 @@ from _common import TICKS, callcenter, cpu_seconds, free_port, percentile, rss_m
 from _seed import seed_bench_data
 
 from callcenter.app import tune_collector
+from callcenter.console.models import BUNDLE
 from callcenter.realtime import FastJson
 
 PASSWORD = "bench-password-1"
@@ -54,11 +55,20 @@ class Agents:
         async def one(i: int, cookie: str) -> None:
             client = socketio.AsyncClient(reconnection=False, json=FastJson)
 
-            @client.on("call:pop")
-            async def on_pop(data: dict[str, Any]) -> None:
+            def popped(data: dict[str, Any]) -> None:
                 key = data.get("call", {}).get("external_id") or data.get("call_id")
                 self.received.setdefault(str(key), time.perf_counter())
                 self.pops += 1
+
+            @client.on("call:pop")
+            async def on_pop(data: dict[str, Any]) -> None:
+                popped(data)
+
+            @client.on(BUNDLE)
+            async def on_bundle(pushes: list[dict[str, Any]]) -> None:
+                for push in pushes:
+                    if push["event"] == "call:pop":
+                        popped(push["data"])
 
             async with sem:
                 await client.connect(url, headers={"Cookie": cookie} if cookie else {}, transports=["websocket"],

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from callcenter.accounts.models import Role, Session, User
 from callcenter.accounts.service import AccountService
-from callcenter.console.models import Push
+from callcenter.console.models import BUNDLE, Push
 from callcenter.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -241,9 +241,16 @@ class Realtime:
         return len(list(self.sio.manager.get_participants("/", user_room(user_id))))
 
     async def send(self, pushes: Sequence[Push]) -> None:
-        """Emit numbered pushes to their users' rooms."""
+        """Emit numbered pushes to their users' rooms: one message per user, several in one ``BUNDLE``."""
+        by_user: dict[int, list[Push]] = {}
         for push in pushes:
-            await self.sio.emit(push.event, push.wire(), room=user_room(push.user_id))
+            by_user.setdefault(push.user_id, []).append(push)
+        for user_id, own in by_user.items():
+            if len(own) == 1:
+                await self.sio.emit(own[0].event, own[0].wire(), room=user_room(user_id))
+            else:
+                await self.sio.emit(BUNDLE, [{"event": p.event, "data": p.wire()} for p in own],
+                                    room=user_room(user_id))
 
     async def broadcast(self, room: str, event: str, payload: dict[str, Any]) -> None:
         """Emit a rebuildable state update to a room."""

@@ -10,6 +10,7 @@ import aiohttp
 import socketio
 from aiohttp.test_utils import TestServer
 
+from callcenter.console.models import BUNDLE
 from tests.factories import PASSWORD
 
 
@@ -17,7 +18,9 @@ from tests.factories import PASSWORD
 class Live:
     server: TestServer
     url: str
+    # Each socket's messages as the console applies them: a bundle of pushes unpacked, in order.
     received: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    bundles: dict[str, list[list[str]]] = field(default_factory=dict)  # the events each bundle carried
 
     async def login(self, username: str) -> str:
         async with aiohttp.ClientSession() as http:
@@ -28,10 +31,15 @@ class Live:
     async def socket(self, token: str | None, name: str, origin: str | None = None) -> socketio.AsyncClient:
         client = socketio.AsyncClient(reconnection=False)
         log = self.received.setdefault(name, [])
+        bundles = self.bundles.setdefault(name, [])
 
         @client.on("*")
         async def anything(event: str, data: Any) -> None:
-            log.append((event, data))
+            if event == BUNDLE:
+                bundles.append([p["event"] for p in data])
+                log.extend((p["event"], p["data"]) for p in data)
+            else:
+                log.append((event, data))
 
         headers = {}
         if token:

@@ -22,6 +22,19 @@ class Push:
         return {**self.payload, "seq": self.seq, "at": self.at}
 
 
+# The event of one message that carries several pushes for one user, in order: ``[{"event", "data"}, …]``.
+# Pushes recorded by one transaction for one user (a call's update and the agent's new state) go
+# out together, one frame instead of several.
+BUNDLE = "pushes"
+
+
+class Outbox(Protocol):
+    """What a change recorded for after its commit: numbered pushes and room broadcasts."""
+
+    pushes: list[Push]
+    broadcasts: list[tuple[str, str, dict[str, Any]]]
+
+
 class Notifier(Protocol):
     """Delivers, after commit, what services recorded; the real one is Socket.IO."""
 

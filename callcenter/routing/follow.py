@@ -6,9 +6,6 @@ and the routing change it causes commit together (one trip to SQLite's thread fo
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import partial
-
 from callcenter.db import Conn
 from callcenter.routing import store
 from callcenter.routing.change import OVERFLOW, RING_TIMEOUT, WRAP_UP, Change
@@ -23,14 +20,13 @@ class CallFollower(RoutingCore):
 
     default_wrap_up_s: int
 
-    async def call_written(self, conn: Conn, call: CallFacts, now: int) -> Callable[[], Awaitable[None]] | None:
+    async def call_written(self, conn: Conn, call: CallFacts, now: int) -> Change | None:
         """Bring agents and the router in step with a call after a telephony event (any order, any
-        repeat), inside the transaction that stored the event (telephony calls this); returns what
-        to do after that transaction commits (emit the change's pushes)."""
+        repeat), inside the transaction that stored the event (telephony calls this); returns the
+        change, whose pushes and broadcasts telephony sends with its own once that transaction commits."""
         async def body(tx: Change) -> None:
             await self._follow(tx, call)
-        tx = await self._run_within(conn, now, body)
-        return None if tx is None else partial(self._emit, tx)
+        return await self._run_within(conn, now, body)
 
     async def _follow(self, tx: Change, call: CallFacts) -> None:
         """Agents' work and the router after a call event: display-only ringing, answered, over."""

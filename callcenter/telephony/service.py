@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from callcenter.clock import Clock
-from callcenter.console.models import Notifier, Push
+from callcenter.console.models import Notifier, Outbox, Push
 from callcenter.console.service import record_pushes
 from callcenter.customers.models import CallerMatch
 from callcenter.db import Conn, Database, Row
@@ -44,8 +44,8 @@ class CallWatcher(Protocol):
     """Keeps something in step with calls, inside the transaction that stored their events
     (routing keeps agents' states and the router)."""
 
-    async def call_written(self, conn: Conn, call: CallFacts, now: int) -> Callable[[], Awaitable[None]] | None:
-        """Follow the call as folded now; return what to do once the transaction commits."""
+    async def call_written(self, conn: Conn, call: CallFacts, now: int) -> Outbox | None:
+        """Follow the call as folded now; return what to send once the transaction commits."""
         ...
 
     def write_failed(self) -> None:
@@ -95,7 +95,7 @@ class _Applied:
     pushes: list[Push]
     call: dict[str, Any] | None
     match: dict[str, Any] | None
-    followups: list[Callable[[], Awaitable[None]]]
+    outboxes: list[Outbox]  # what the watchers (routing) recorded in the same transaction
 
 
 def customer_number(record: CallRecord) -> str | None:
@@ -140,15 +140,18 @@ class TelephonyService:
             for watcher in self.watchers:
                 watcher.write_failed()
             raise
-        await self.notifier.send(applied.pushes)
+        # The call's pushes and those of the routing change it caused go out together, so an agent
+        # gets one message for both (the call's update and their own new state).
+        await self.notifier.send([*applied.pushes, *(p for outbox in applied.outboxes for p in outbox.pushes)])
         if applied.call is not None:
             await self.notifier.broadcast("supervisors", "call:update",
                                           {"call": pops.supervisor_view(applied.call, applied.match or {})})
-        for followup in applied.followups:
+        for outbox in applied.outboxes:
             try:
-                await followup()
+                for room, event, payload in outbox.broadcasts:
+                    await self.notifier.broadcast(room, event, payload)
             except Exception:  # the event is stored and acknowledged; the console catches up on reconnect
-                log.exception("pushes after call %s failed", applied.result.call_id)
+                log.exception("broadcasts after call %s failed", applied.result.call_id)
         return applied.result
 
     async def pop_for(self, conn: Conn, call_id: int, user_id: int, now: int) -> list[Push]:
@@ -216,8 +219,8 @@ class TelephonyService:
         facts = CallFacts(call_id, record.state.value, stored["agent_id"],
                           tuple(a["user_id"] for a in rung if a["user_id"] is not None),
                           record.queue, record.answered_at is not None)
-        followups = [f for w in self.watchers if (f := await w.call_written(conn, facts, now)) is not None]
-        return _Applied(Ingested(call_id, record, False, tuple(newly)), pushes, call, match_data, followups)
+        outboxes = [o for w in self.watchers if (o := await w.call_written(conn, facts, now)) is not None]
+        return _Applied(Ingested(call_id, record, False, tuple(newly)), pushes, call, match_data, outboxes)
 
     async def _context(self, conn: Conn, brief: Row | None, match: CallerMatch | None,
                        first: CallEvent) -> dict[str, Any]:

@@ -4,6 +4,8 @@
  * `/api/console/snapshot?since=<last applied seq>`; `reset` replaces the whole state, then the
  * listed pushes apply, then socket pushes continue at last+1. A push that skips a number means
  * something was missed, so the channel asks for a snapshot again; a repeated number is dropped.
+ * Several pushes the server sends at once for this user come as one `pushes` message, a list of
+ * `{event, data}` in `seq` order; each applies as if it had come alone.
  */
 import { io } from "../vendor/socket.io-client/dist/socket.io.esm.min.js";
 import { ApiError, getJSON } from "./api.js";
@@ -11,6 +13,7 @@ import { ApiError, getJSON } from "./api.js";
 const SNAPSHOT_URL = "/api/console/snapshot";
 const ACK_TIMEOUT_MS = 8000;
 const RETRY_MS = 3000;
+const BUNDLE = "pushes";
 
 export class Channel {
   /**
@@ -37,7 +40,8 @@ export class Channel {
     this.socket.on("connect_error", () => this.refused());
     this.socket.on("session:ended", () => this.end());
     this.socket.onAny((event, data) => {
-      if (event !== "session:ended") this.receive(event, data);
+      if (event === BUNDLE) for (const push of data) this.receive(push.event, push.data);
+      else if (event !== "session:ended") this.receive(event, data);
     });
   }
 

@@ -1,8 +1,8 @@
 """The console's channel (static/js/socket.js) in Chromium, over a fake socket and a fake snapshot API.
 
-What matters is order: pushes apply once each and in ``seq`` order, pushes that arrive while a
-snapshot loads wait for it, a gap asks for a snapshot from the last applied ``seq``, and a
-reconnect does too.
+What matters is order: pushes apply once each and in ``seq`` order (also when several come in one
+``pushes`` message), pushes that arrive while a snapshot loads wait for it, a gap asks for a
+snapshot from the last applied ``seq``, and a reconnect does too.
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ async () => {
   fake.connect();
   await answer({ seq: 12, reset: true });      // too far behind: the state is replaced
   fake.push(...push(13));
+  fake.push("pushes", [{ event: "notify", data: { seq: 14 } }, { event: "notify", data: { seq: 15 } }]);
+  fake.push("pushes", [{ event: "notify", data: { seq: 15 } }, { event: "notify", data: { seq: 16 } }]);
   return { applied, snapshots, statuses, urls: requests.map((r) => r.url) };
 }
 """
@@ -85,7 +87,8 @@ def test_pushes_apply_once_in_order_and_gaps_and_reconnects_resnapshot(browser: 
         "/api/console/snapshot?since=7",
         "/api/console/snapshot?since=10",
     ]
-    assert result["applied"] == [6, 7, 8, 9, 10, 13]
+    # A bundle applies push by push: its repeats are dropped like any other.
+    assert result["applied"] == [6, 7, 8, 9, 10, 13, 14, 15, 16]
     assert result["snapshots"] == [True, False, True]
     assert result["statuses"] == ["connecting", "connected", "connected", "reconnecting", "connected"]
     context.close()

@@ -26,6 +26,7 @@ import socketio
 from callcenter.accounts.models import SYSTEM, Role, User
 from callcenter.accounts.service import AccountService
 from callcenter.clock import SystemClock
+from callcenter.console.models import BUNDLE
 from callcenter.db import Database
 from callcenter.integrations.crypto import SecretBox
 from callcenter.integrations.models import IntegrationKind
@@ -104,7 +105,10 @@ class Cluster:
         log = self.received.setdefault(name, [])
 
         async def anything(event: str, data: Any) -> None:
-            log.append((event, data))
+            if event == BUNDLE:  # several pushes for this user in one message: applied in order
+                log.extend((p["event"], p["data"]) for p in data)
+            else:
+                log.append((event, data))
 
         client.on("*", anything)
 

@@ -8,7 +8,8 @@ from callcenter.accounts.models import SYSTEM
 from callcenter.customers.api import CUSTOMERS
 from callcenter.customers.models import CustomerDraft, PhoneDraft
 from callcenter.integrations.models import IntegrationKind
-from callcenter.web.keys import ACCOUNTS, INTEGRATIONS
+from callcenter.routing.models import Presence
+from callcenter.web.keys import ACCOUNTS, INTEGRATIONS, ROUTING
 from tests.factories import make_user
 from tests.live import Live, until
 
@@ -45,3 +46,26 @@ async def test_the_pop_reaches_the_ringing_agent_only(live: Live) -> None:
     assert live.received["anonymous"] == [] and stranger is None
     await emma.disconnect()
     await james.disconnect()
+
+
+async def test_an_answer_reaches_the_agent_as_one_message_in_seq_order(live: Live) -> None:
+    """The call's update and the agent's new state, recorded by one transaction, travel in one bundle."""
+    app = live.server.app
+    emma = await make_user(app[ACCOUNTS], "emma")
+    await app[ROUTING].set_presence(emma.id, Presence.AVAILABLE, None)
+    _, token = await app[INTEGRATIONS].create(SYSTEM, IntegrationKind.GENERIC, "pbx", "CN", [])
+    socket = await live.socket(await live.login("emma"), "emma")
+    base = {"call_id": "e2e-2", "direction": "inbound", "from": "13812345678", "to": "+861088880000"}
+    async with aiohttp.ClientSession() as http:
+        for body in ({"event": "ringing", "agents": ["emma"]}, {"event": "answered", "agent": "emma"}):
+            response = await http.post(f"{live.url}/api/telephony/events",
+                                       headers={"Authorization": f"Bearer {token}"}, json={**base, **body})
+            assert response.status == 200
+    await until(lambda: ["call:update", "agent:state"] in live.bundles["emma"])
+    events = [(e, d["seq"]) for e, d in live.received["emma"] if "seq" in d]
+    assert [s for _, s in events] == list(range(events[0][1], events[0][1] + len(events)))  # no gap, in order
+    answered = next(i for i, (e, _) in enumerate(events) if e == "call:update")
+    assert events[answered + 1][0] == "agent:state"
+    state = live.received["emma"][-1][1]
+    assert state["work"] == "on_call"
+    await socket.disconnect()
