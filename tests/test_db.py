@@ -341,3 +341,33 @@ async def test_a_writer_cancelled_while_its_savepoint_opens_leaves_its_batch_to_
     writer.on_thread = on_thread
     assert cancelled == [task] and task.cancelled()
     assert [r["username"] for r in await db.fetchall("SELECT username FROM login_attempts")] == ["one-hop"]
+
+
+@sqlite_only
+@pytest.mark.parametrize("restart_after", [20, None])
+async def test_a_long_wal_starts_over_under_a_steady_writer(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, restart_after: int | None) -> None:
+    """A passive checkpoint never catches up with a writer that keeps committing, so the WAL only
+    grows; the checkpointer's RESTART does catch up, and the WAL starts over from its beginning."""
+    import callcenter.dbsqlite as dbsqlite
+
+    monkeypatch.setattr(dbsqlite, "CHECKPOINT_EVERY_S", 0.01)
+    monkeypatch.setattr(dbsqlite, "RESTART_AFTER_FRAMES", restart_after or 10**9)
+    database = Database(f"sqlite:///{tmp_path}/wal.db")
+    await database.connect()
+    await database.migrate()
+    try:
+        async with database.transaction() as conn:
+            await conn.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        for _ in range(600):  # one commit after another, as under load
+            async with database.transaction() as conn:
+                await conn.execute("INSERT INTO filler (body) VALUES (?)", ("x" * 3000,))
+        # The WAL header's checkpoint sequence number counts the times the WAL started over.
+        starts = int.from_bytes((tmp_path / "wal.db-wal").read_bytes()[12:16], "big")
+        assert await database.fetchval("SELECT count(*) FROM filler") == 600
+    finally:
+        await database.close()
+    if restart_after is None:
+        assert starts == 0
+    else:
+        assert starts >= 2
