@@ -7,6 +7,7 @@ import asyncpg
 import pydantic
 import pytest
 
+from callcenter import dbsqlite
 from callcenter.cli import main
 from callcenter.db import Conn, Database, load_migrations, lock_key, split_sql
 from callcenter.dbconn import open_savepoint
@@ -349,8 +350,6 @@ async def test_a_long_wal_starts_over_under_a_steady_writer(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, restart_after: int | None) -> None:
     """A passive checkpoint never catches up with a writer that keeps committing, so the WAL only
     grows; the checkpointer's RESTART does catch up, and the WAL starts over from its beginning."""
-    import callcenter.dbsqlite as dbsqlite
-
     monkeypatch.setattr(dbsqlite, "CHECKPOINT_EVERY_S", 0.01)
     monkeypatch.setattr(dbsqlite, "RESTART_AFTER_FRAMES", restart_after or 10**9)
     database = Database(f"sqlite:///{tmp_path}/wal.db")

@@ -126,38 +126,40 @@ async def upsert_call(
     a call not stored yet. Returns the call's id and, as stored now, its customer, match and
     answering agent.
     """
+    row = {
+        "provider": record.provider.value, "external_id": record.call_id, "integration_id": integration_id,
+        "parent_external_id": record.parent_call_id, "direction": record.direction.value,
+        "state": record.state.value, "from_number": record.from_number, "to_number": record.to_number,
+        "customer_number": customer_number, "customer_id": customer_id, "match": match, "queue": record.queue,
+        "agent_id": agent_id, "agent_name": record.agent, "agents_rung": agents_rung,
+        "started_at": record.started_at, "ringing_at": record.ringing_at, "answered_at": record.answered_at,
+        "ended_at": record.ended_at, "wait_s": record.wait_s, "talk_s": record.talk_s, "hold_s": record.hold_s,
+        "on_hold_since": record.on_hold_since, "cause": record.cause, "ivr": record.ivr,
+        "language": record.language, "voicemail": record.voicemail, "event_count": record.event_count,
+        "created_at": now, "updated_at": now,
+    }
     if brief is None:
-        values = (
-            record.provider.value, record.call_id, integration_id, record.parent_call_id, record.direction.value,
-            record.state.value, record.from_number, record.to_number, customer_number, customer_id, match,
-            record.queue, agent_id, record.agent, agents_rung, record.started_at, record.ringing_at,
-            record.answered_at, record.ended_at, record.wait_s, record.talk_s, record.hold_s, record.on_hold_since,
-            record.cause, record.ivr, record.language, record.voicemail, record.event_count, now, now,
-        )
-        row = await conn.fetchone(_UPSERT_CALL, values)
-        assert row is not None
-        return row
+        stored = await conn.fetchone(_UPSERT_CALL, [row[k] for k in _CALL_COLUMNS])
+        assert stored is not None
+        return stored
+    # The same rules as the upsert's, applied to the stored values.
+    if brief["customer_id"] is not None:
+        row["customer_id"] = brief["customer_id"]
+    if agent_id is None:
+        row["agent_id"] = brief["agent_id"]
     # An UPDATE that names an indexed column rewrites that index's entry even when the value is
     # the same, so those columns are named only when they change (most events change one or two).
-    kept_customer = brief["customer_id"] if brief["customer_id"] is not None else customer_id
-    kept_agent = agent_id if agent_id is not None else brief["agent_id"]
-    indexed = {"parent_external_id": record.parent_call_id, "state": record.state.value,
-               "customer_id": kept_customer, "agent_id": kept_agent, "started_at": record.started_at}
-    changed = tuple(k for k, v in indexed.items() if brief[k] != v)
-    values = (
-        record.direction.value, record.from_number, record.to_number, customer_number, record.queue, record.agent,
-        agents_rung, record.ringing_at, record.answered_at, record.ended_at, record.wait_s, record.talk_s,
-        record.hold_s, record.on_hold_since, record.cause, record.ivr, record.language, record.voicemail,
-        record.event_count, now, match, integration_id, *(indexed[k] for k in changed), brief["id"],
-    )
-    await conn.execute(_update_call_sql(changed), values)
-    return {"id": brief["id"], "customer_id": kept_customer, "match": brief["match"] or match, "agent_id": kept_agent}
+    changed = tuple(k for k in _INDEXED if brief[k] != row[k])
+    await conn.execute(_update_call_sql(changed),
+                       [*(row[k] for k in _UPDATED), match, integration_id, *(row[k] for k in changed), brief["id"]])
+    return {"id": brief["id"], "customer_id": row["customer_id"], "match": brief["match"] or match,
+            "agent_id": row["agent_id"]}
 
 
-# The columns an update of a stored call always sets (none is indexed), in ``upsert_call``'s order.
-_UPDATED = ("direction", "from_number", "to_number", "customer_number", "queue", "agent_name", "agents_rung",
-            "ringing_at", "answered_at", "ended_at", "wait_s", "talk_s", "hold_s", "on_hold_since", "cause", "ivr",
-            "language", "voicemail", "event_count", "updated_at")
+# The columns of calls with an index of their own besides (provider, external_id) (0004_calls.sql).
+_INDEXED = ("parent_external_id", "state", "customer_id", "agent_id", "started_at")
+# What an update of a stored call always sets: the plain columns the upsert replaces.
+_UPDATED = tuple(k for k in _CALL_COLUMNS if k not in _KEPT and k not in _INDEXED)
 
 
 @functools.lru_cache(maxsize=64)
