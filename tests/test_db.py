@@ -316,6 +316,59 @@ async def test_one_failing_body_in_a_batch_of_one_hop_writers_rolls_back_alone(d
 
 
 @sqlite_only
+async def test_one_hop_writers_and_holders_commit_in_the_order_they_came(db: Database) -> None:
+    """One-hop bodies that keep coming run batch after batch on the database thread; a holder
+    among them gets its turn in its place, and every writer's rows land in arrival order."""
+    async def one_hop(i: int) -> int:
+        async def body(conn: Conn) -> int:
+            await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, 'ip', ?, TRUE)",
+                               (f"u{i}", i))
+            return i
+        return await db.run_write(body)
+
+    async def holder(i: int) -> int:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, 'ip', ?, TRUE)",
+                               (f"u{i}", i))
+        return i
+
+    async def wave(start: int) -> list[int]:
+        return list(await asyncio.gather(*(holder(i) if i % 7 == 3 else one_hop(i)
+                                           for i in range(start, start + 40))))
+
+    # Later waves arrive while earlier batches are still being written.
+    waves = await asyncio.gather(*(wave(start) for start in range(0, 200, 40)))
+    assert [i for w in waves for i in w] == list(range(200))
+    rows = await db.fetchall("SELECT username FROM login_attempts ORDER BY id")
+    assert [r["username"] for r in rows] == [f"u{i}" for i in range(200)]
+
+
+@sqlite_only
+async def test_a_batch_whose_commit_fails_fails_alone_and_the_writers_after_it_commit(db: Database) -> None:
+    """A COMMIT can fail where no statement did (a deferred foreign key): that batch's writers all
+    get the error and nothing of it is kept; the batches after it are written as usual."""
+    async with db.transaction() as conn:
+        await conn.execute("CREATE TABLE parents (id INTEGER PRIMARY KEY)")
+        await conn.execute("CREATE TABLE children (id INTEGER PRIMARY KEY, parent_id INTEGER"
+                           " REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)")
+
+    def insert(child: int, parent: int) -> Any:
+        async def body(conn: Conn) -> int:
+            await conn.execute("INSERT INTO children (id, parent_id) VALUES (?, ?)", (child, parent))
+            return child
+        return body
+
+    first = [db.run_write(insert(i, 1)) for i in (1, 2)]  # no parent 1: this batch's COMMIT fails
+    await asyncio.sleep(0)
+    results = await asyncio.gather(*first, return_exceptions=True)
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in results)
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO parents (id) VALUES (1)")
+    assert await asyncio.gather(*(db.run_write(insert(i, 1)) for i in (3, 4))) == [3, 4]
+    assert [r["id"] for r in await db.fetchall("SELECT id FROM children ORDER BY id")] == [3, 4]
+
+
+@sqlite_only
 async def test_a_writer_cancelled_while_its_savepoint_opens_leaves_its_batch_to_commit(db: Database) -> None:
     async def insert(conn: Conn) -> None:
         await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('one-hop', 'ip', 1, TRUE)")
