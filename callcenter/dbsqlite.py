@@ -150,6 +150,7 @@ class SqliteDatabase(Database):
         self._drainer: asyncio.Task[None] | None = None
         self._read_drainer: asyncio.Task[None] | None = None
         self.batches = 0
+        self._restart_due = False  # the checkpointer asks the writer to let the WAL start over
 
     async def connect(self) -> None:
         """Open the writer and reader connections with the pragmas every connection needs."""
@@ -200,22 +201,40 @@ class SqliteDatabase(Database):
         only a WAL copied to its end starts over. The WAL would then grow to the writer's backstop,
         whose checkpoint runs inside a commit: syncing megabytes on the writer's thread, a 20-30 ms
         stall every few seconds at 1,200 call events/s. A RESTART right after a passive round has
-        only the last few frames to copy and sync; it holds writers off for that moment. It waits
-        for readers while holding them off, so it gives up quickly (a long report being read) and
-        is tried again on a later round.
+        only the last few frames to copy and sync. Once the WAL is long, the writer runs one
+        between two batches (``_restart_wal``); it gives up quickly on readers still in the WAL (a
+        long report being read) and is asked again on a later round.
         """
         while self._checkpointer is not None:
             await asyncio.sleep(seconds)
             try:
                 done = await self._checkpointer.fetchone("PRAGMA wal_checkpoint(PASSIVE)")
-                if done is not None and int(done["log"]) >= RESTART_AFTER_FRAMES:
-                    await self._checkpointer.execute(f"PRAGMA busy_timeout = {RESTART_WAIT_MS}")
-                    try:
-                        await self._checkpointer.fetchone("PRAGMA wal_checkpoint(RESTART)")
-                    finally:
-                        await self._checkpointer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             except sqlite3.Error:  # busy or I/O trouble: the next round (or the writer's backstop) retries
                 log.warning("WAL checkpoint failed", exc_info=True)
+                continue
+            if done is not None and int(done["log"]) >= RESTART_AFTER_FRAMES:
+                self._restart_due = True
+                if self._drainer is None and self._writer is not None:  # no writer at work to do it
+                    await self._writer.on_thread(self._restart_wal)
+
+    def _restart_wal(self, raw: sqlite3.Connection) -> None:
+        """Let the WAL start over, when the checkpointer asked for it (on the writer's thread, between batches).
+
+        The writer does it itself because a writer that keeps committing holds its lock nearly all
+        the time: another connection's RESTART, polling for that lock, gave up now and then, and
+        the WAL then grew to the backstop. Readers still reading an older snapshot are waited for
+        at most RESTART_WAIT_MS; busy then, the next round asks again.
+        """
+        if not self._restart_due:
+            return
+        self._restart_due = False
+        raw.execute(f"PRAGMA busy_timeout = {RESTART_WAIT_MS}")
+        try:
+            raw.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+        except sqlite3.Error:
+            log.warning("WAL restart failed", exc_info=True)
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     # --- writers --------------------------------------------------------------------------------------
 
@@ -273,6 +292,8 @@ class SqliteDatabase(Database):
                 if self._jobs[0].body is not None:
                     await writer.on_thread(self._run_bodies_while_queued, loop)
                     continue
+                if self._restart_due:
+                    await writer.on_thread(self._restart_wal)
                 jobs = [self._jobs.popleft() for _ in range(min(MAX_BATCH, len(self._jobs)))]
                 await self._batch(writer, jobs)
         finally:
@@ -290,6 +311,7 @@ class SqliteDatabase(Database):
         """
         jobs = self._jobs
         while jobs and jobs[0].body is not None:
+            self._restart_wal(raw)
             batch: list[_Job] = []
             while jobs and len(batch) < MAX_BATCH and jobs[0].body is not None:
                 batch.append(jobs.popleft())
