@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import random
 import shutil
@@ -137,14 +138,29 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
     threads0 = thread_times(server_pids[0])
     me0 = time.process_time()
     t0 = time.perf_counter()
-    tasks = []
+    # Only lifecycles still running are kept: a long step (--step-s 300) otherwise holds ~100,000
+    # finished tasks, and the load generator's own collections, walking them, stalled its sockets
+    # for up to half a second, which showed up as pop latency.
+    running: set[asyncio.Task[None]] = set()
+    failures: list[BaseException] = []
+
+    def finished(task: asyncio.Task[None]) -> None:
+        running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            failures.append(task.exception())  # type: ignore[arg-type]
+
     for i in range(calls):
         target = t0 + i * interval
         delay = target - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(lifecycle(i)))
-    await asyncio.gather(*tasks)
+        task = asyncio.create_task(lifecycle(i))
+        running.add(task)
+        task.add_done_callback(finished)
+    while running:
+        await asyncio.wait(set(running))
+    if failures:
+        raise failures[0]
     elapsed = time.perf_counter() - t0
     threads1 = thread_times(server_pids[0])
     if spy is not None and profile is not None:
@@ -302,6 +318,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         for i, server in enumerate(servers):
             await agents.connect(server.url, cookies[i::len(servers)])
         result["rss_after_login_mb"] = [round(rss_mb(s.pid), 1) for s in servers]
+        gc.freeze()  # the 500 connected clients stay for the run: out of the load generator's GC scans
         result["rss_at_start_mb"] = [round(r, 1) for r in rss_start]
         rows = []
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256),
