@@ -3,11 +3,13 @@
 ``SqliteConn`` sends each statement to aiosqlite's thread (one round trip each). ``DirectConn``
 is used on that thread itself by ``Database.run_read``/``run_write``: a whole body of store calls
 runs there at once, and its coroutine never suspends, so it costs no round trip of its own
-(``callcenter/dbsqlite.py`` sends a batch of bodies in one).
+(``callcenter/dbsqlite.py`` sends a batch of bodies in one). ``run_bodies`` and ``read_bodies``
+run such a batch on that thread, as one transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
@@ -175,3 +177,72 @@ def close_savepoint(raw: sqlite3.Connection, keep: bool) -> None:
     if not keep:
         raw.execute("ROLLBACK TO tx")
     raw.execute("RELEASE tx")
+
+
+Body = Callable[[Conn], Awaitable[Any]]
+Outcome = tuple[bool, Any]  # (True, value) or (False, the exception)
+
+
+def run_bodies(raw: sqlite3.Connection, begin: bool, bodies: Sequence[Body], commit: bool) -> list[Outcome]:
+    """Run writers' bodies one after another (on the database thread).
+
+    A run that is the whole transaction (``begin`` and ``commit``) is first tried without a savepoint
+    per body: when a body fails, the transaction is rolled back and the run tried again with
+    savepoints, where the failing body rolls back alone. Bodies may run twice, as on PostgreSQL
+    after a deadlock, so they change nothing outside the database that a rolled-back run would
+    leave. Otherwise (a ``transaction()`` holder shares the transaction) every body has a savepoint.
+    """
+    if begin and commit:
+        raw.execute("BEGIN IMMEDIATE")
+        outcomes: list[Outcome] = []
+        try:
+            for body in bodies:
+                outcomes.append((True, drive_direct(raw, body)))
+        except Exception:  # the run is repeated with savepoints, where the body's error is kept
+            raw.execute("ROLLBACK")
+            outcomes = run_bodies(raw, True, bodies, commit=False)
+            commit_or_undo(raw)
+            return outcomes
+        commit_or_undo(raw)
+        return outcomes
+    if begin:
+        raw.execute("BEGIN IMMEDIATE")
+    outcomes = []
+    for body in bodies:
+        open_savepoint(raw, False)
+        try:
+            value = drive_direct(raw, body)
+        except BaseException as err:
+            close_savepoint(raw, False)
+            outcomes.append((False, err))
+            continue
+        close_savepoint(raw, True)
+        outcomes.append((True, value))
+    if commit:
+        commit_or_undo(raw)
+    return outcomes
+
+
+def commit_or_undo(raw: sqlite3.Connection) -> None:
+    """Commit the batch; roll it back when the commit fails."""
+    try:
+        raw.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            raw.execute("ROLLBACK")
+        raise
+
+
+def read_bodies(raw: sqlite3.Connection, bodies: Sequence[Body]) -> list[Outcome]:
+    """Run read-only bodies in one read transaction: all see the same committed state."""
+    raw.execute("BEGIN")
+    outcomes: list[Outcome] = []
+    try:
+        for body in bodies:
+            try:
+                outcomes.append((True, drive_direct(raw, body)))
+            except Exception as err:
+                outcomes.append((False, err))
+    finally:
+        raw.execute("COMMIT")
+    return outcomes

@@ -24,7 +24,19 @@ from typing import Any
 import aiosqlite
 
 from callcenter.db import Database
-from callcenter.dbconn import Conn, SqliteConn, T, close_savepoint, dict_row, drive_direct, open_savepoint
+from callcenter.dbconn import (
+    Body,
+    Conn,
+    Outcome,
+    SqliteConn,
+    T,
+    close_savepoint,
+    commit_or_undo,
+    dict_row,
+    open_savepoint,
+    read_bodies,
+    run_bodies,
+)
 
 MAX_BATCH = 64
 BUSY_TIMEOUT_MS = 5000
@@ -36,8 +48,6 @@ RESTART_AFTER_FRAMES = 16_384
 RESTART_WAIT_MS = 50
 log = logging.getLogger(__name__)
 
-Body = Callable[[Conn], Awaitable[Any]]
-Outcome = tuple[bool, Any]  # (True, value) or (False, the exception)
 
 
 class _Job:
@@ -51,71 +61,6 @@ class _Job:
         if body is None:
             self.turn: asyncio.Future[None] = loop.create_future()  # the connection is the holder's
             self.released: asyncio.Future[bool] = loop.create_future()  # done with it: keep its writes?
-
-
-def run_bodies(raw: sqlite3.Connection, begin: bool, bodies: Sequence[Body], commit: bool) -> list[Outcome]:
-    """Run writers' bodies one after another (on the database thread).
-
-    A run that is the whole transaction (``begin`` and ``commit``) is first tried without a savepoint
-    per body: when a body fails, the transaction is rolled back and the run tried again with
-    savepoints, where the failing body rolls back alone. Bodies may run twice, as on PostgreSQL
-    after a deadlock, so they change nothing outside the database that a rolled-back run would
-    leave. Otherwise (a ``transaction()`` holder shares the transaction) every body has a savepoint.
-    """
-    if begin and commit:
-        raw.execute("BEGIN IMMEDIATE")
-        outcomes: list[Outcome] = []
-        try:
-            for body in bodies:
-                outcomes.append((True, drive_direct(raw, body)))
-        except Exception:  # the run is repeated with savepoints, where the body's error is kept
-            raw.execute("ROLLBACK")
-            outcomes = run_bodies(raw, True, bodies, commit=False)
-            commit_or_undo(raw)
-            return outcomes
-        commit_or_undo(raw)
-        return outcomes
-    if begin:
-        raw.execute("BEGIN IMMEDIATE")
-    outcomes = []
-    for body in bodies:
-        open_savepoint(raw, False)
-        try:
-            value = drive_direct(raw, body)
-        except BaseException as err:
-            close_savepoint(raw, False)
-            outcomes.append((False, err))
-            continue
-        close_savepoint(raw, True)
-        outcomes.append((True, value))
-    if commit:
-        commit_or_undo(raw)
-    return outcomes
-
-
-def commit_or_undo(raw: sqlite3.Connection) -> None:
-    """Commit the batch; roll it back when the commit fails."""
-    try:
-        raw.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(sqlite3.Error):
-            raw.execute("ROLLBACK")
-        raise
-
-
-def read_bodies(raw: sqlite3.Connection, bodies: Sequence[Body]) -> list[Outcome]:
-    """Run read-only bodies in one read transaction: all see the same committed state."""
-    raw.execute("BEGIN")
-    outcomes: list[Outcome] = []
-    try:
-        for body in bodies:
-            try:
-                outcomes.append((True, drive_direct(raw, body)))
-            except Exception as err:
-                outcomes.append((False, err))
-    finally:
-        raw.execute("COMMIT")
-    return outcomes
 
 
 def _settle(fut: asyncio.Future[Any], outcome: Outcome) -> None:
