@@ -262,8 +262,8 @@ class SqliteDatabase(Database):
                 batch.append(jobs.popleft())
             try:
                 outcomes = run_bodies(raw, True, [job.body for job in batch if job.body is not None], True)
-            except BaseException as err:  # the COMMIT failed (disk full, I/O error): nothing of the batch is kept
-                with contextlib.suppress(sqlite3.Error):
+            except BaseException as err:  # BEGIN or COMMIT failed (busy, disk full): nothing of the batch is kept
+                with contextlib.suppress(sqlite3.Error):  # a transaction left open by the failure, if any
                     raw.execute("ROLLBACK")
                 loop.call_soon_threadsafe(_settle_all, batch, [(False, err)] * len(batch))
                 if not isinstance(err, Exception):
