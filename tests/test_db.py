@@ -436,3 +436,24 @@ async def test_a_long_wal_starts_over_under_a_steady_writer(
         assert starts == 0
     else:
         assert starts >= 2, starts
+
+
+@sqlite_only
+@pytest.mark.parametrize(("logs", "rounds"), [([20_000, 20_300], 1), ([20_000, 21_000, 21_400], 2),
+                                              ([20_000, 22_000, 24_000, 26_000, 28_000], 3)])
+async def test_passive_rounds_catch_up_before_a_restart(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, logs: list[int], rounds: int) -> None:
+    """Before the writer is asked to RESTART, passive rounds repeat until one finds few new frames
+    (what the RESTART then copies and syncs on the writer's thread), and give up after a few."""
+    database = Database(f"sqlite:///{tmp_path}/wal.db")
+    assert isinstance(database, dbsqlite.SqliteDatabase)
+    answers = iter(logs[1:])
+    calls: list[int] = []
+
+    async def passive() -> int:
+        calls.append(1)
+        return next(answers)
+
+    monkeypatch.setattr(database, "_passive_checkpoint", passive)
+    await database._catch_up(logs[0])
+    assert len(calls) == rounds
