@@ -45,7 +45,7 @@ from callcenter.telephony.calls import CallService
 from callcenter.telephony.service import TelephonyService
 from callcenter.timers.models import Timer
 from callcenter.timers.service import TimerService
-from callcenter.web import admin, pages
+from callcenter.web import admin, health, pages
 from callcenter.web.keys import (
     ACCOUNTS,
     AGENTS,
@@ -55,6 +55,7 @@ from callcenter.web.keys import (
     DATABASE,
     INTEGRATIONS,
     OPENAPI,
+    REALTIME,
     ROUTING,
     SETTINGS,
     TEMPLATES,
@@ -62,12 +63,11 @@ from callcenter.web.keys import (
 )
 from callcenter.web.openapi import build_openapi
 from callcenter.web.render import make_environment
-from callcenter.web.security import auth_middleware, errors_middleware, headers_middleware
+from callcenter.web.security import auth_middleware, errors_middleware, forwarded_middleware, headers_middleware
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-REALTIME = web.AppKey("realtime", Realtime)
 HASHER = web.AppKey("hasher", PasswordHasher)
 YOUNG_COLLECTION_AFTER = 10_000  # allocations between young-generation collections (default 700)
 MIDDLE_COLLECTION_AFTER = 2  # young collections between middle-generation ones (default 10)
@@ -79,7 +79,9 @@ DAILY_VALUES = "daily_values"
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
     """Build the application; nothing here touches the disk or network until the app starts."""
     clock = clock or SystemClock()
-    app = web.Application(middlewares=[headers_middleware, errors_middleware, auth_middleware],
+    proxies = settings.trusted_proxy_networks()
+    app = web.Application(middlewares=[*([forwarded_middleware(proxies)] if proxies else []),
+                                       headers_middleware, errors_middleware, auth_middleware],
                           client_max_size=8 * 1024 * 1024)
     db = Database(settings.database_url)
     realtime = Realtime(settings.allowed_origins(), settings.redis_url)
@@ -142,11 +144,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     app[HASHER] = hasher
     app[TEMPLATES] = make_environment()
 
-    for table in (pages.routes, admin.routes, accounts_api.routes, console_api.routes, integrations_api.routes,
-                  integrations_api.pages, agents_api.routes, agents_api.pages, customers_api.routes,
-                  telephony_api.routes, teams_api.routes, teams_api.pages, calendars_api.routes,
-                  calendars_api.pages, numbers_api.routes, numbers_api.pages, queues_api.routes,
-                  queues_pages.pages, routing_api.routes):
+    for table in (pages.routes, health.routes, admin.routes, accounts_api.routes, console_api.routes,
+                  integrations_api.routes, integrations_api.pages, agents_api.routes, agents_api.pages,
+                  customers_api.routes, telephony_api.routes, teams_api.routes, teams_api.pages,
+                  calendars_api.routes, calendars_api.pages, numbers_api.routes, numbers_api.pages,
+                  queues_api.routes, queues_pages.pages, routing_api.routes):
         table.add_to(app)
     if STATIC_DIR.is_dir():
         app.router.add_static("/static", STATIC_DIR, name="static")

@@ -130,6 +130,16 @@ class NodeManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             except Exception:  # one bad message must not stop the node listening
                 log.exception("control message %r failed", data.get("op"))
 
+    async def ping(self) -> bool:
+        """Whether Redis answers on the manager's connection (opened on first use, as the manager does)."""
+        try:
+            if not self.connected or self.redis is None:
+                self._redis_connect()
+            return bool(await self.redis.ping())
+        except Exception:  # any failure to reach Redis is an answer here, not an error
+            log.warning("Redis did not answer a ping", exc_info=True)
+            return False
+
     async def close(self) -> None:
         """Stop listening and drop the Redis connections."""
         task = getattr(self, "thread", None)
@@ -274,6 +284,10 @@ class Realtime:
         """
         if self.sio.eio.sockets:  # engine.io's own call fails on an empty list
             await self.sio.eio.disconnect()
+
+    async def channel_ok(self) -> bool | None:
+        """Whether this node reaches the channel it shares with the other nodes (None: one node, no channel)."""
+        return None if self.nodes is None else await self.nodes.ping()
 
     async def close(self) -> None:
         """Stop listening to the other nodes (a no-op on a single node)."""

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> list[IPNetwork]:
+    """``"127.0.0.1, 10.0.0.0/8, ::1"`` as networks (a bare address is a network of one)."""
+    networks = []
+    for part in text.split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip()))
+            except ValueError as err:
+                raise ValueError(f"{part.strip()!r} is not an IP address or network: {err}") from None
+    return networks
 
 
 class Settings(BaseSettings):
@@ -39,7 +54,21 @@ class Settings(BaseSettings):
     value_discount_rate: float = Field(0.1, ge=0, description="CLV discount rate r")
     value_years: int = Field(5, ge=1, description="CLV horizon n in years")
     value_margin: float = Field(0.3, gt=0, le=1, description="Share of revenue that is margin, for CLV")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For names the client",
+    )
     log_level: str = "INFO"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    def trusted_proxy_networks(self) -> list[IPNetwork]:
+        """The reverse proxies this server believes about the client's address (none by default)."""
+        return parse_networks(self.trusted_proxies)
 
     def sqlite_path(self) -> Path | None:
         """The SQLite file this configuration names, or None for another engine."""

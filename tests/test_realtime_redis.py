@@ -16,11 +16,11 @@ import pytest
 import socketio
 
 from callcenter.accounts.models import SYSTEM, Role
-from callcenter.app import REALTIME, create_app
+from callcenter.app import create_app
 from callcenter.clock import FakeClock
 from callcenter.routing.models import Presence
 from callcenter.teams.api import TEAMS
-from callcenter.web.keys import ACCOUNTS, ROUTING
+from callcenter.web.keys import ACCOUNTS, REALTIME, ROUTING
 from tests import backend
 from tests.factories import make_settings, make_user
 from tests.live import Live, until
@@ -180,3 +180,11 @@ async def test_a_stopping_node_closes_its_sockets_first(live: Live) -> None:
         await live.server.close()
     assert time.monotonic() - started < 10
     await until(lambda: not client.connected)
+
+
+async def test_a_node_on_a_live_redis_says_its_channel_is_ok(aiohttp_client: Any, tmp_path: Path,
+                                                              redis_url: str) -> None:
+    client = await aiohttp_client(create_app(make_settings(tmp_path, redis_url=redis_url), FakeClock()))
+    response = await client.get("/health")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok", "database": "ok", "channel": "ok"}

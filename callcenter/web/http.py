@@ -176,5 +176,5 @@ def json_response(model: BaseModel | list[Any] | dict[str, Any], status: int = 2
 
 
 def client_ip(request: web.Request) -> str:
-    """The peer address (behind a proxy, configure aiohttp's forwarded handling at the proxy)."""
+    """The client's address: the peer's, or the one a trusted proxy forwarded (``forwarded_middleware``)."""
     return request.remote or "unknown"

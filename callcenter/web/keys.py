@@ -12,6 +12,7 @@ from callcenter.clock import Clock
 from callcenter.console.service import ConsoleService
 from callcenter.db import Database
 from callcenter.integrations.service import IntegrationService
+from callcenter.realtime import Realtime
 from callcenter.routing.service import RoutingService
 from callcenter.settings import Settings
 from callcenter.timers.service import TimerService
@@ -28,3 +29,4 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 ROUTING = web.AppKey("routing", RoutingService)
 TIMERS = web.AppKey("timers", TimerService)
 OPENAPI = web.AppKey("openapi", dict)
+REALTIME = web.AppKey("realtime", Realtime)

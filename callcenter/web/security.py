@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from callcenter.errors import DomainError, FieldError
+from callcenter.settings import IPNetwork
 from callcenter.web.http import SESSION_KEY, Handler, Policy, spec_of
 from callcenter.web.keys import ACCOUNTS, SETTINGS
 
@@ -149,3 +152,39 @@ def set_session_cookie(response: web.StreamResponse, token: str, secure: bool, m
     response.set_cookie(
         SESSION_COOKIE, token, httponly=True, samesite="Lax", secure=secure, path="/", max_age=max_age
     )
+
+
+def forwarded_middleware(proxies: list[IPNetwork]) -> Middleware:
+    """Take the client's address from ``X-Forwarded-For`` when, and only when, a trusted proxy sent it.
+
+    Each proxy appends the address it received the request from, so the header is read from its
+    right end: past every trusted proxy, the first address that is not one is the client. A
+    client can write anything into the header it sends, but its own address, appended by the
+    first proxy, is the rightmost one no proxy of ours vouches for. From any other peer the
+    header is ignored: a client reaching the server directly cannot choose its address.
+    """
+
+    def trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in proxies)
+
+    @web.middleware
+    async def forwarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+        peer = request.remote
+        if peer is None or not trusted(peer) or "X-Forwarded-For" not in request.headers:
+            return await handler(request)
+        client = peer
+        for value in reversed(request.headers.getall("X-Forwarded-For")):
+            for hop in reversed(value.split(",")):
+                try:
+                    client = str(ipaddress.ip_address(hop.strip()))
+                except ValueError:  # garbage where an address should be: trust nothing further left
+                    return await handler(request.clone(remote=client))
+                if not trusted(client):
+                    return await handler(request.clone(remote=client))
+        return await handler(request.clone(remote=client))
+
+    return forwarded
