@@ -34,7 +34,12 @@ export class Channel {
     this.syncAgain = false;
     this.buffer = [];
     this.ended = false;
-    this.socket = connect({ path, autoConnect: false, withCredentials: true });
+    // WebSocket first: one request per connection, so several nodes need no sticky routing for it.
+    // Where a proxy blocks WebSockets, `tryAllTransports` falls back to HTTP long-polling.
+    this.socket = connect({
+      path, autoConnect: false, withCredentials: true,
+      transports: ["websocket", "polling"], tryAllTransports: true,
+    });
     this.socket.on("connect", () => this.resync());
     this.socket.on("disconnect", (reason) => this.dropped(reason));
     this.socket.on("connect_error", () => this.refused());

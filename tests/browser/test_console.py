@@ -259,3 +259,43 @@ def test_a_dropped_connection_shows_the_band_then_the_alert_and_recovers(browser
     assert page.locator(".band--lost, .band--wait").count() == 0
     page.wait_for_selector('#state-chip[data-presence="available"]')
     context.close()
+
+
+def _socket_requests(page: Any) -> tuple[list[str], list[str]]:
+    """Record the console's Socket.IO traffic: (long-polling requests, WebSocket URLs)."""
+    polling: list[str] = []
+    sockets: list[str] = []
+    page.on("request", lambda r: polling.append(r.url) if "/socket.io/" in r.url and "transport=polling" in r.url
+            else None)
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    return polling, sockets
+
+
+def test_the_console_connects_over_a_websocket_from_the_first_request(browser: Any, server: Server) -> None:
+    """One request per connection: behind several nodes, the console needs no sticky routing."""
+    context = new_context(browser, "en")
+    page = context.new_page()
+    polling, sockets = _socket_requests(page)
+    log_in(page, server.url, "agent")
+    wait_connected(page)
+    assert polling == []
+    assert len(sockets) == 1 and "transport=websocket" in sockets[0]
+    context.close()
+
+
+def test_where_websockets_are_blocked_the_console_falls_back_to_long_polling(browser: Any, server: Server) -> None:
+    context = new_context(browser, "en")
+    # A proxy that refuses the upgrade: every WebSocket fails before it opens, as the browser reports it.
+    context.add_init_script("""
+      window.WebSocket = class {
+        constructor() { setTimeout(() => { this.onerror?.(new Event("error")); this.onclose?.({ code: 1006 }); }, 10); }
+        send() {}
+        close() {}
+      };
+    """)
+    page = context.new_page()
+    polling, _ = _socket_requests(page)
+    log_in(page, server.url, "agent")
+    wait_connected(page)
+    assert polling, "no long-polling request was made"
+    context.close()
