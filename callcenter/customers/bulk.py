@@ -13,7 +13,7 @@ from callcenter.clock import Clock
 from callcenter.customers import phones, rules, store
 from callcenter.customers.models import CustomerDraft, CustomerValue, OrderDraft, Phone, StoredOrder, Tier
 from callcenter.customers.value import OrderTotals, ValueParams, values_from_totals
-from callcenter.db import Conn, Database
+from callcenter.db import Conn, Database, lock_key
 from callcenter.errors import FieldError, Invalid, NotFound
 
 CHUNK = 200  # items per transaction, so other writers get their turn during a long import
@@ -138,6 +138,11 @@ class BulkWriter:
         now = self.clock.now_ms()
         for chunk in _chunks(good):
             async with self.db.transaction() as conn:
+                # Whether a number's customer exists is read before it is added: writers adding the
+                # same numbers take turns (PostgreSQL runs them at once), in one order, so none waits
+                # in a circle.
+                for e164 in sorted({p.e164 for _, _, found in chunk for p in found}):
+                    await lock_key(conn, f"customer number {e164}")
                 for index, values, found in chunk:
                     customer_id, action = await _upsert(conn, values, found, now)
                     results[index] = ItemResult(index, customer_id, action)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -210,6 +211,21 @@ async def test_bulk_upsert_keeps_good_items_reports_bad_and_updates_same_name_sa
     assert [c.name for c in await service.search()] == ["wang  FANG", "Li Lei"]
     # Two customers now share the number: the pop must not pick.
     assert (await service.match("13800138000", "CN")).kind is MatchKind.SEVERAL
+
+
+async def test_concurrent_bulk_upserts_of_the_same_customers_add_each_once(service: CustomerService) -> None:
+    """Imports running side by side (PostgreSQL runs their transactions at once) each find what the
+    other added, whatever order their rows come in, instead of both adding it."""
+    rows = [draft("Wang Fang", "13800138000"), draft("Li Lei", "13900139000", "13700137000"),
+            draft("Zhao Min", "13600136000")]
+    forwards = list(enumerate(rows))
+    backwards = list(enumerate(reversed(rows)))
+    results = await asyncio.gather(*(service.bulk_upsert(SYSTEM, items)
+                                     for _ in range(3) for items in (forwards, backwards)))
+
+    assert sorted(c.name for c in await service.search()) == ["Li Lei", "Wang Fang", "Zhao Min"]
+    actions = [r.action for batch in results for r in batch]
+    assert actions.count("created") == 3 and actions.count("updated") == 15
 
 
 async def test_orders_recompute_values_as_the_hand_computed_fixture(service: CustomerService, db: Database) -> None:
