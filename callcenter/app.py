@@ -84,7 +84,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
                                        headers_middleware, errors_middleware, auth_middleware],
                           client_max_size=8 * 1024 * 1024)
     db = Database(settings.database_url)
-    realtime = Realtime(settings.allowed_origins(), settings.redis_url)
+    realtime = Realtime(settings.allowed_origins(), settings.redis_url, settings.redis_channel)
     hasher = PasswordHasher(settings.argon2_memory_kib, settings.argon2_time_cost)
     accounts = AccountService(
         db, clock, hasher, realtime,

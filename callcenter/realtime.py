@@ -105,8 +105,8 @@ class NodeManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     stream and hands every other message on already parsed, so nothing is decoded twice.
     """
 
-    def __init__(self, url: str, apply: ControlHandler) -> None:
-        super().__init__(url)
+    def __init__(self, url: str, apply: ControlHandler, channel: str) -> None:
+        super().__init__(url, channel=channel)
         self.apply = apply
 
     async def publish_control(self, op: str, args: dict[str, Any]) -> None:
@@ -157,8 +157,9 @@ class NodeManager(socketio.AsyncRedisManager):  # type: ignore[misc]
 class Realtime:
     """Owns the Socket.IO server; implements ``Notifier`` for the services."""
 
-    def __init__(self, allowed_origins: list[str], redis_url: str | None = None) -> None:
-        self.nodes = NodeManager(redis_url, self._apply) if redis_url else None
+    def __init__(self, allowed_origins: list[str], redis_url: str | None = None,
+                 redis_channel: str = "socketio") -> None:
+        self.nodes = NodeManager(redis_url, self._apply, redis_channel) if redis_url else None
         manager = self.nodes or LocalManager()
         self.redis_url = redis_url
         self.allowed_origins = set(allowed_origins)

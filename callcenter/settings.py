@@ -35,6 +35,10 @@ class Settings(BaseSettings):
         " postgresql://user:password@host:port/database (optional ?pool_size=N, default 10)",
     )
     redis_url: str | None = Field(None, description="Redis URL for Socket.IO between several nodes")
+    redis_channel: str = Field(
+        "socketio", min_length=1,
+        description="The Redis pub/sub channel this installation's nodes share (one per installation)",
+    )
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = Field("http://127.0.0.1:8080", description="The URL browsers and Twilio use")

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 import socketio
 
 from callcenter.accounts.models import SYSTEM, Role
@@ -188,3 +189,24 @@ async def test_a_node_on_a_live_redis_says_its_channel_is_ok(aiohttp_client: Any
     response = await client.get("/health")
     assert response.status == 200
     assert await response.json() == {"status": "ok", "database": "ok", "channel": "ok"}
+
+
+async def test_an_installation_talks_on_its_own_redis_channel(aiohttp_client: Any, tmp_path: Path,
+                                                               redis_url: str) -> None:
+    """Two installations can share one Redis: each node publishes on its installation's channel only."""
+    listener = aioredis.Redis.from_url(redis_url)
+    pubsub = listener.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe("center-a", "socketio")
+    try:
+        settings = make_settings(tmp_path, redis_url=redis_url, redis_channel="center-a")
+        client = await aiohttp_client(create_app(settings, FakeClock()))
+        await client.app[REALTIME].broadcast("supervisors", "probe", {"from": "center-a"})
+        message = None
+        async with asyncio.timeout(5):
+            while message is None:
+                message = await pubsub.get_message(timeout=1.0)
+        assert message["channel"] == b"center-a" and b"probe" in message["data"]
+        assert await pubsub.get_message(timeout=0.2) is None  # nothing on the default channel
+    finally:
+        await pubsub.aclose()
+        await listener.aclose()
