@@ -79,8 +79,8 @@ DAILY_VALUES = "daily_values"
 def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
     """Build the application; nothing here touches the disk or network until the app starts."""
     clock = clock or SystemClock()
-    proxies = settings.trusted_proxy_networks()
-    app = web.Application(middlewares=[*([forwarded_middleware(proxies)] if proxies else []),
+    app = web.Application(middlewares=[*([forwarded_middleware(settings.trusted_proxies)] if settings.trusted_proxies
+                                         else []),
                                        headers_middleware, errors_middleware, auth_middleware],
                           client_max_size=8 * 1024 * 1024)
     db = Database(settings.database_url)

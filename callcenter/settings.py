@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -58,21 +59,16 @@ class Settings(BaseSettings):
     value_discount_rate: float = Field(0.1, ge=0, description="CLV discount rate r")
     value_years: int = Field(5, ge=1, description="CLV horizon n in years")
     value_margin: float = Field(0.3, gt=0, le=1, description="Share of revenue that is margin, for CLV")
-    trusted_proxies: str = Field(
-        "",
+    trusted_proxies: Annotated[list[IPNetwork], NoDecode] = Field(
+        default_factory=list,
         description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For names the client",
     )
     log_level: str = "INFO"
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", mode="before")
     @classmethod
-    def _proxies_parse(cls, value: str) -> str:
-        parse_networks(value)
-        return value
-
-    def trusted_proxy_networks(self) -> list[IPNetwork]:
-        """The reverse proxies this server believes about the client's address (none by default)."""
-        return parse_networks(self.trusted_proxies)
+    def _split_networks(cls, value: Any) -> Any:
+        return parse_networks(value) if isinstance(value, str) else value
 
     def sqlite_path(self) -> Path | None:
         """The SQLite file this configuration names, or None for another engine."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import secrets
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -154,14 +155,31 @@ def set_session_cookie(response: web.StreamResponse, token: str, secure: bool, m
     )
 
 
-def forwarded_middleware(proxies: list[IPNetwork]) -> Middleware:
+def forwarded_client(peer: str, forwarded: list[str], trusted: Callable[[str], bool]) -> str:
+    """The client behind trusted proxies: ``X-Forwarded-For`` values read from their right end.
+
+    Each proxy appends the address it received the request from. Past every trusted proxy, the
+    first address that is not one is the client: what a client wrote into the header itself lies
+    further left and is never reached. Garbage where an address should be stops the walk at the
+    last address believed.
+    """
+    client = peer
+    for value in reversed(forwarded):
+        for hop in reversed(value.split(",")):
+            try:
+                client = str(ipaddress.ip_address(hop.strip()))
+            except ValueError:
+                return client
+            if not trusted(client):
+                return client
+    return client
+
+
+def forwarded_middleware(proxies: Sequence[IPNetwork]) -> Middleware:
     """Take the client's address from ``X-Forwarded-For`` when, and only when, a trusted proxy sent it.
 
-    Each proxy appends the address it received the request from, so the header is read from its
-    right end: past every trusted proxy, the first address that is not one is the client. A
-    client can write anything into the header it sends, but its own address, appended by the
-    first proxy, is the rightmost one no proxy of ours vouches for. From any other peer the
-    header is ignored: a client reaching the server directly cannot choose its address.
+    From any other peer the header is ignored: a client reaching the server directly cannot choose
+    its address.
     """
 
     def trusted(address: str) -> bool:
@@ -176,15 +194,7 @@ def forwarded_middleware(proxies: list[IPNetwork]) -> Middleware:
         peer = request.remote
         if peer is None or not trusted(peer) or "X-Forwarded-For" not in request.headers:
             return await handler(request)
-        client = peer
-        for value in reversed(request.headers.getall("X-Forwarded-For")):
-            for hop in reversed(value.split(",")):
-                try:
-                    client = str(ipaddress.ip_address(hop.strip()))
-                except ValueError:  # garbage where an address should be: trust nothing further left
-                    return await handler(request.clone(remote=client))
-                if not trusted(client):
-                    return await handler(request.clone(remote=client))
+        client = forwarded_client(peer, request.headers.getall("X-Forwarded-For"), trusted)
         return await handler(request.clone(remote=client))
 
     return forwarded
