@@ -3,11 +3,14 @@
 Writers queue up as jobs. One drain task takes whatever has queued while the previous batch ran
 (up to ``MAX_BATCH``) and runs it as one transaction: each job inside its own SAVEPOINT, so a job
 that fails rolls back alone; every job learns its outcome only after the COMMIT that made its writes
-durable. A run of one-hop bodies (``run_write``) goes to the database thread in a single call
-together with the COMMIT, so under load a batch of call events costs one trip to that thread in
-all; while bodies keep coming, that thread takes the next batch itself, without waiting for the
-event loop in between. A ``transaction()`` holder gets the connection to itself for its turn within the batch and
-sends its statements one by one (one trip each). Reads batch the same way on their own connection.
+durable. A batch of one-hop bodies (``run_write``) is committed right on the event loop's thread
+when the write lock is free: its statements are CPU work of microseconds each on cached pages, its
+COMMIT appends to the WAL without a sync (``synchronous = NORMAL``), and running it there spares
+the GIL handover that every SQLite call on another thread costs (see ``_commit_inline``). Whatever
+could wait (the write lock held by another process, letting the WAL start over, a body that
+failed) goes to the writer connection's own thread instead, as does a ``transaction()`` holder,
+who gets the connection to itself for its turn within the batch and sends its statements one by
+one (one trip each). Reads batch the same way on their own connection and thread.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from callcenter.dbconn import (
     close_savepoint,
     commit_or_undo,
     dict_row,
+    drive_direct,
     open_savepoint,
     read_bodies,
     run_bodies,
@@ -50,8 +54,10 @@ CATCH_UP_ROUNDS = 3
 CAUGHT_UP_FRAMES = 512
 # How long that RESTART may wait for the writer lock and for readers, holding writers off (ms).
 RESTART_WAIT_MS = 50
+# Batches are committed on the event loop's thread only while the WAL is well short of the backstop,
+# whose checkpoint (a copy and a sync) would then run inside such a commit.
+INLINE_WAL_FRAMES = BACKSTOP_CHECKPOINT_PAGES // 2
 log = logging.getLogger(__name__)
-
 
 
 class _Job:
@@ -99,13 +105,17 @@ class SqliteDatabase(Database):
         self._drainer: asyncio.Task[None] | None = None
         self._read_drainer: asyncio.Task[None] | None = None
         self.batches = 0
+        self.inline_batches = 0  # of those, committed on the event loop's thread
         self._restart_due = False  # the checkpointer asks the writer to let the WAL start over
+        self._wal_frames = 0  # as the checkpointer last found it
+        self._busy_ms = BUSY_TIMEOUT_MS  # the writer connection's busy timeout now
 
     async def connect(self) -> None:
         """Open the writer and reader connections with the pragmas every connection needs."""
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = SqliteConn(await self._open())
+        # The event loop's thread uses the writer connection too, never while its own thread does.
+        self._writer = SqliteConn(await self._open(check_same_thread=False))
         self._reader = SqliteConn(await self._open())
         await self._reader.execute("PRAGMA query_only = ON")
         # Checkpoints (copying the WAL into the database file, with an fsync) run on a connection
@@ -115,8 +125,8 @@ class SqliteDatabase(Database):
         self._checkpointer = SqliteConn(await self._open())
         self._checkpoints = asyncio.get_running_loop().create_task(self._checkpoint_every(CHECKPOINT_EVERY_S))
 
-    async def _open(self) -> aiosqlite.Connection:
-        raw = await aiosqlite.connect(self.path, isolation_level=None)
+    async def _open(self, check_same_thread: bool = True) -> aiosqlite.Connection:
+        raw = await aiosqlite.connect(self.path, isolation_level=None, check_same_thread=check_same_thread)
         raw.row_factory = dict_row  # type: ignore[assignment]
         for pragma in (
             "PRAGMA journal_mode = WAL",
@@ -157,7 +167,7 @@ class SqliteDatabase(Database):
         while self._checkpointer is not None:
             await asyncio.sleep(seconds)
             try:
-                log_frames = await self._passive_checkpoint()
+                log_frames = self._wal_frames = await self._passive_checkpoint()
                 if log_frames >= RESTART_AFTER_FRAMES:
                     await self._catch_up(log_frames)
             except sqlite3.Error:  # busy or I/O trouble: the next round (or the writer's backstop) retries
@@ -166,7 +176,7 @@ class SqliteDatabase(Database):
             if log_frames >= RESTART_AFTER_FRAMES:
                 self._restart_due = True
                 if self._drainer is None and self._writer is not None:  # no writer at work to do it
-                    await self._writer.on_thread(self._restart_wal)
+                    self._drainer = asyncio.get_running_loop().create_task(self._drain(self._writer))
 
     async def _passive_checkpoint(self) -> int:
         """Copy the WAL's committed frames into the database file; return how many frames the WAL holds."""
@@ -184,7 +194,7 @@ class SqliteDatabase(Database):
         let in, so the RESTART is left a few milliseconds' worth of frames.
         """
         for _ in range(CATCH_UP_ROUNDS):
-            newer = await self._passive_checkpoint()
+            newer = self._wal_frames = await self._passive_checkpoint()
             if newer - log_frames <= CAUGHT_UP_FRAMES:
                 return
             log_frames = newer
@@ -200,13 +210,19 @@ class SqliteDatabase(Database):
         if not self._restart_due:
             return
         self._restart_due = False
-        raw.execute(f"PRAGMA busy_timeout = {RESTART_WAIT_MS}")
+        self._set_busy_timeout(raw, RESTART_WAIT_MS)
         try:
             raw.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
         except sqlite3.Error:
             log.warning("WAL restart failed", exc_info=True)
         finally:
-            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._set_busy_timeout(raw, BUSY_TIMEOUT_MS)
+
+    def _set_busy_timeout(self, raw: sqlite3.Connection, ms: int) -> None:
+        """How long the writer's statements wait for a lock another connection holds (0: fail at once)."""
+        if self._busy_ms != ms:
+            raw.execute(f"PRAGMA busy_timeout = {ms}")
+            self._busy_ms = ms
 
     # --- writers --------------------------------------------------------------------------------------
 
@@ -244,10 +260,11 @@ class SqliteDatabase(Database):
     async def run_write(self, body: Callable[[Conn], Awaitable[T]]) -> T:
         """Like ``transaction()``, for a body that only touches the database, run in one hop.
 
-        The body runs on the database's own thread against a connection whose calls complete at
-        once, together with the other bodies of its batch, so its statements cost no round trips
-        to the event loop: the hot paths (ingesting a call event) use this. The body must await
-        nothing but its connection.
+        The body runs against a connection whose calls complete at once, together with the other
+        bodies of its batch, in one go: on the event loop's own thread when the write lock is
+        free, else on the writer's thread (``_commit_inline``). Its statements cost no round trips:
+        the hot paths (ingesting a call event) use this. The body must await nothing but its
+        connection, and keep to a few statements on a few rows.
         """
         # Not shielded: a caller that stops waiting only drops the outcome (the body runs either way).
         result: T = await self._submit(body).done
@@ -256,48 +273,87 @@ class SqliteDatabase(Database):
     async def _drain(self, writer: SqliteConn) -> None:
         loop = asyncio.get_running_loop()
         try:
-            while self._jobs:
-                if len(self._jobs) < MAX_BATCH:
-                    # One turn of the event loop first: requests whose bytes have already arrived
-                    # queue their writers too and share this batch's trip and commit.
-                    await asyncio.sleep(0)
+            while self._jobs or self._restart_due:
+                # One turn of the event loop first: requests whose bytes have already arrived queue
+                # their writers too and share this batch's commit, and the pushes of the batch
+                # just committed go out before the next one runs.
+                await asyncio.sleep(0)
+                if not self._jobs:  # only the checkpointer's request: no writer was at work to do it
+                    await writer.on_thread(self._restart_wal)
+                    continue
                 if self._jobs[0].body is not None:
-                    await writer.on_thread(self._run_bodies_while_queued, loop)
+                    if not (self._restart_due or self._wal_frames >= INLINE_WAL_FRAMES) \
+                            and self._commit_inline(writer.raw._conn):
+                        continue
+                    await writer.on_thread(self._commit_on_thread, loop)
                     continue
                 if self._restart_due:
                     await writer.on_thread(self._restart_wal)
+                if self._busy_ms != BUSY_TIMEOUT_MS:
+                    await writer.on_thread(self._set_busy_timeout, BUSY_TIMEOUT_MS)
                 jobs = [self._jobs.popleft() for _ in range(min(MAX_BATCH, len(self._jobs)))]
                 await self._batch(writer, jobs)
         finally:
             self._drainer = None
 
-    def _run_bodies_while_queued(self, raw: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
-        """Commit batches of one-hop bodies, one after another, while they keep coming (on the database thread).
+    def _take_bodies(self) -> list[_Job]:
+        """The one-hop bodies at the front of the queue, up to a batch."""
+        jobs, batch = self._jobs, list[_Job]()
+        while jobs and len(batch) < MAX_BATCH and jobs[0].body is not None:
+            batch.append(jobs.popleft())
+        return batch
 
-        Each batch takes what queued while the one before it ran. The thread takes it itself, so a
-        busy event loop is not in the way between two batches: waiting for the loop to start each
-        batch left the writer idle for a third of its time at 1,200 call events/s, and its batches
-        grew long (docs/BENCHMARKS.md). Outcomes go back to the loop batch by batch. A
-        ``transaction()`` holder at the front stops the run: the drain task gives it its turn.
-        Only this thread takes jobs while the run lasts; the loop only appends them.
+    def _commit_inline(self, raw: sqlite3.Connection) -> bool:
+        """Commit the next batch of one-hop bodies here, on the event loop's thread; False if it must
+        go to the writer's thread instead (the batch is then still queued, and nothing of it kept).
+
+        On the writer's thread, every SQLite call gives up the GIL and must win it back from a busy
+        event loop, which holds it until the switch interval forces it to let go: a few such
+        handovers per statement cost the server more CPU than running the statements here, and the
+        batch's latency grew with the loop's load (docs/BENCHMARKS.md, session 9). Here the batch
+        takes as long as its bodies' own work. It never waits: BEGIN IMMEDIATE fails at once when
+        another connection (a CLI import, a backup) holds the write lock, and the COMMIT does not
+        sync. A body that fails undoes the whole try; the writer's thread then runs the batch again
+        with a savepoint per body, where that body's error is kept (bodies may run twice).
         """
-        jobs = self._jobs
-        while jobs and jobs[0].body is not None:
-            self._restart_wal(raw)
-            batch: list[_Job] = []
-            while jobs and len(batch) < MAX_BATCH and jobs[0].body is not None:
-                batch.append(jobs.popleft())
-            try:
-                outcomes = run_bodies(raw, True, [job.body for job in batch if job.body is not None], True)
-            except BaseException as err:  # BEGIN or COMMIT failed (busy, disk full): nothing of the batch is kept
-                with contextlib.suppress(sqlite3.Error):  # a transaction left open by the failure, if any
-                    raw.execute("ROLLBACK")
-                loop.call_soon_threadsafe(_settle_all, batch, [(False, err)] * len(batch))
-                if not isinstance(err, Exception):
-                    raise
-                continue
-            self.batches += 1
-            loop.call_soon_threadsafe(_settle_all, batch, outcomes)
+        self._set_busy_timeout(raw, 0)
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:  # locked by another connection, or I/O trouble: the thread waits or reports
+            return False
+        batch = self._take_bodies()
+        try:
+            outcomes: list[Outcome] = [(True, drive_direct(raw, job.body)) for job in batch if job.body is not None]
+            raw.execute("COMMIT")
+        except BaseException as err:
+            with contextlib.suppress(sqlite3.Error):
+                raw.execute("ROLLBACK")
+            self._jobs.extendleft(reversed(batch))
+            if not isinstance(err, Exception):
+                raise
+            return False
+        self.batches += 1
+        self.inline_batches += 1
+        _settle_all(batch, outcomes)
+        return True
+
+    def _commit_on_thread(self, raw: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
+        """Commit the next batch of one-hop bodies on the writer's thread (after letting the WAL start
+        over, if asked), waiting for the write lock if another connection holds it."""
+        self._restart_wal(raw)
+        self._set_busy_timeout(raw, BUSY_TIMEOUT_MS)
+        batch = self._take_bodies()
+        try:
+            outcomes = run_bodies(raw, True, [job.body for job in batch if job.body is not None], True)
+        except BaseException as err:  # BEGIN or COMMIT failed (busy, disk full): nothing of the batch is kept
+            with contextlib.suppress(sqlite3.Error):  # a transaction left open by the failure, if any
+                raw.execute("ROLLBACK")
+            loop.call_soon_threadsafe(_settle_all, batch, [(False, err)] * len(batch))
+            if not isinstance(err, Exception):
+                raise
+            return
+        self.batches += 1
+        loop.call_soon_threadsafe(_settle_all, batch, outcomes)
 
     async def _batch(self, writer: SqliteConn, jobs: list[_Job]) -> None:
         """One transaction for the jobs: runs of bodies in one hop each, holders in their turn."""

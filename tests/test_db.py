@@ -398,19 +398,77 @@ async def test_a_writer_cancelled_while_its_savepoint_opens_leaves_its_batch_to_
 
 
 @sqlite_only
-@pytest.mark.parametrize(("restart_after", "writers"), [(20, "holders"), (20, "one-hop"), (None, "holders")])
+async def test_one_hop_batches_commit_on_the_event_loop_while_the_write_lock_is_free(db: Database) -> None:
+    assert isinstance(db, dbsqlite.SqliteDatabase)
+
+    async def insert(conn: Conn) -> int:
+        return await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('x', 'ip', 1, TRUE)")
+
+    before, inline = db.batches, db.inline_batches
+    assert await asyncio.gather(*(db.run_write(insert) for _ in range(10))) == [1] * 10
+    assert db.batches - before >= 1 and db.inline_batches - inline == db.batches - before
+
+
+@sqlite_only
+async def test_a_one_hop_writer_waits_for_a_lock_another_process_holds_without_stopping_the_loop(
+        db: Database) -> None:
+    """Another connection (a CLI import, say) holding the write lock makes the batch wait on the
+    writer's thread, not on the event loop's: the server goes on meanwhile, and the batch commits
+    once the lock is free."""
+    assert isinstance(db, dbsqlite.SqliteDatabase)
+    other = sqlite3.connect(db.path, isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('other', 'ip', 1, TRUE)")
+
+    async def insert(conn: Conn) -> str:
+        await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('ours', 'ip', 2, TRUE)")
+        return "committed"
+
+    inline = db.inline_batches
+    writer = asyncio.create_task(db.run_write(insert))
+    ticks = 0
+    while ticks < 20:  # the event loop keeps turning while the writer waits
+        await asyncio.sleep(0.005)
+        ticks += 1
+    assert not writer.done()
+    other.execute("COMMIT")
+    other.close()
+    assert await writer == "committed"
+    assert db.inline_batches == inline
+    rows = await db.fetchall("SELECT username FROM login_attempts ORDER BY at")
+    assert [r["username"] for r in rows] == ["other", "ours"]
+    # With the lock free again, the next batch is back on the event loop's thread.
+    assert await db.run_write(insert) == "committed"
+    assert db.inline_batches == inline + 1
+
+
+@sqlite_only
+@pytest.mark.parametrize(("restart_after", "writers"), [(20, "holders"), (20, "one-hop"), (None, "holders"),
+                                                       (None, "one-hop")])
 async def test_a_long_wal_starts_over_under_a_steady_writer(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, restart_after: int | None, writers: str) -> None:
     """A passive checkpoint never catches up with a writer that keeps committing, so the WAL only
     grows; a RESTART does catch up, and the WAL starts over from its beginning. One-hop writers
-    that never let the queue run dry (the pop path under load) run it themselves between batches."""
+    that never let the queue run dry (the pop path under load, committed on the event loop's
+    thread) have the writer's thread run it between two of their batches."""
     monkeypatch.setattr(dbsqlite, "CHECKPOINT_EVERY_S", 0.01)
     monkeypatch.setattr(dbsqlite, "RESTART_AFTER_FRAMES", restart_after or 10**9)
     # A checkpointer this eager is nearly always in a passive round, which the RESTART waits for.
     monkeypatch.setattr(dbsqlite, "RESTART_WAIT_MS", 1000)
     database = Database(f"sqlite:///{tmp_path}/wal.db")
+    assert isinstance(database, dbsqlite.SqliteDatabase)
     await database.connect()
     await database.migrate()
+    passive = database._passive_checkpoint
+    rounds: list[int] = []
+
+    async def counted() -> int:
+        frames = await passive()
+        rounds.append(frames)
+        return frames
+
+    monkeypatch.setattr(database, "_passive_checkpoint", counted)
+    written = 0
     try:
         async with database.transaction() as conn:
             await conn.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
@@ -421,15 +479,18 @@ async def test_a_long_wal_starts_over_under_a_steady_writer(
             for _ in range(n):
                 await database.run_write(insert)
 
-        if writers == "holders":
-            for _ in range(600):  # one commit after another, as under load
-                async with database.transaction() as conn:
-                    await insert(conn)
-        else:  # a few writers at a time: the queue never runs dry, and the database thread keeps going
-            await asyncio.gather(*(steady(150) for _ in range(4)))
+        # Writers keep committing while the checkpointer runs a few dozen rounds.
+        while len(rounds) < 30:
+            if writers == "holders":  # one commit after another, as under load
+                for _ in range(20):
+                    async with database.transaction() as conn:
+                        await insert(conn)
+            else:  # a few writers at a time: the queue never runs dry
+                await asyncio.gather(*(steady(5) for _ in range(4)))
+            written += 20
         # The WAL header's checkpoint sequence number counts the times the WAL started over.
         starts = int.from_bytes((tmp_path / "wal.db-wal").read_bytes()[12:16], "big")
-        assert await database.fetchval("SELECT count(*) FROM filler") == 600
+        assert await database.fetchval("SELECT count(*) FROM filler") == written
     finally:
         await database.close()
     if restart_after is None:
