@@ -45,7 +45,7 @@ from callcenter.dbconn import (
 MAX_BATCH = 64
 BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_EVERY_S = 1.0
-BACKSTOP_CHECKPOINT_PAGES = 50_000  # ~200 MB of WAL: only if the checkpointer stopped
+BACKSTOP_CHECKPOINT_PAGES = 100_000  # ~400 MB of WAL: only if the checkpointer stopped
 # WAL frames after which the checkpointer also makes the WAL start over (~64 MB; see _checkpoint_every).
 RESTART_AFTER_FRAMES = 16_384
 # Before asking for it, passive rounds are repeated (at most CATCH_UP_ROUNDS) until one copied no more
@@ -55,7 +55,8 @@ CAUGHT_UP_FRAMES = 512
 # How long that RESTART may wait for the writer lock and for readers, holding writers off (ms).
 RESTART_WAIT_MS = 50
 # Batches are committed on the event loop's thread only while the WAL is well short of the backstop,
-# whose checkpoint (a copy and a sync) would then run inside such a commit.
+# whose checkpoint (a copy and a sync) would then run inside such a commit. Between two restarts the
+# WAL reaches ~35,000 frames at 1,200 call events/s; the checkpointer reads its length every second.
 INLINE_WAL_FRAMES = BACKSTOP_CHECKPOINT_PAGES // 2
 log = logging.getLogger(__name__)
 
