@@ -103,11 +103,12 @@ def _serve(settings: Any, host: str | None, port: int | None) -> int:
     print(f"callcenter serving on http://{settings.host}:{settings.port}", flush=True)
     import uvloop
 
-    # The database thread gives up the GIL around every SQLite call and must win it back from the
+    # A database thread gives up the GIL around every SQLite call and must win it back from the
     # event loop; while the loop has work queued, each of those waits lasts the whole switch
-    # interval (CPython's default 5 ms), so under load the writer advances one statement per
-    # interval and falls behind. 0.2 ms: at 1,200 pop events/s, p99 was lower than with 1 ms in
-    # each of six interleaved runs (docs/BENCHMARKS.md).
+    # interval (CPython's default 5 ms). Call events are committed on the loop's own thread, but
+    # reads, checkpoints and the writes that must wait for a lock still run on those threads.
+    # 0.2 ms: at 1,200 pop events/s, p99 was lower than with 1 ms in each of six interleaved runs
+    # when the writer still ran every batch on its thread (docs/BENCHMARKS.md).
     sys.setswitchinterval(SWITCH_INTERVAL_S)
 
     # uvloop's loop costs less per request and per socket write than asyncio's: the pop path

@@ -443,8 +443,7 @@ async def test_a_one_hop_writer_waits_for_a_lock_another_process_holds_without_s
 
 
 @sqlite_only
-@pytest.mark.parametrize(("restart_after", "writers"), [(20, "holders"), (20, "one-hop"), (None, "holders"),
-                                                       (None, "one-hop")])
+@pytest.mark.parametrize(("restart_after", "writers"), [(20, "holders"), (20, "one-hop"), (None, "holders")])
 async def test_a_long_wal_starts_over_under_a_steady_writer(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, restart_after: int | None, writers: str) -> None:
     """A passive checkpoint never catches up with a writer that keeps committing, so the WAL only
