@@ -279,17 +279,14 @@ class SqliteDatabase(Database):
                 # their writers too and share this batch's commit, and the pushes of the batch
                 # just committed go out before the next one runs.
                 await asyncio.sleep(0)
-                if not self._jobs:  # only the checkpointer's request: no writer was at work to do it
+                if self._restart_due:  # on the writer's thread, which may wait for readers; then back here
                     await writer.on_thread(self._restart_wal)
                     continue
                 if self._jobs[0].body is not None:
-                    if not (self._restart_due or self._wal_frames >= INLINE_WAL_FRAMES) \
-                            and self._commit_inline(writer.raw._conn):
+                    if self._wal_frames < INLINE_WAL_FRAMES and self._commit_inline(writer.raw._conn):
                         continue
                     await writer.on_thread(self._commit_on_thread, loop)
                     continue
-                if self._restart_due:
-                    await writer.on_thread(self._restart_wal)
                 if self._busy_ms != BUSY_TIMEOUT_MS:
                     await writer.on_thread(self._set_busy_timeout, BUSY_TIMEOUT_MS)
                 jobs = [self._jobs.popleft() for _ in range(min(MAX_BATCH, len(self._jobs)))]
