@@ -1,10 +1,11 @@
 """The async ``Conn`` every store function takes (on either engine), SQLite's connections, and one-hop batches.
 
 ``SqliteConn`` sends each statement to aiosqlite's thread (one round trip each). ``DirectConn``
-is used on that thread itself by ``Database.run_read``/``run_write``: a whole body of store calls
-runs there at once, and its coroutine never suspends, so it costs no round trip of its own
-(``callcenter/dbsqlite.py`` sends a batch of bodies in one). ``run_bodies`` and ``read_bodies``
-run such a batch on that thread, as one transaction.
+calls the connection directly, wherever it runs: ``Database.run_read``/``run_write`` run a whole
+body of store calls against it at once, and its coroutine never suspends, so it costs no round
+trip of its own (``callcenter/dbsqlite.py`` commits a batch of write bodies on the event loop's
+thread when it can, or sends it to aiosqlite's thread in one call). ``run_bodies`` and
+``read_bodies`` run such a batch on that thread, as one transaction.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class SqliteConn:
 
 
 class DirectConn:
-    """A ``Conn`` used on the database's own thread: each call runs at once, nothing is awaited.
+    """A ``Conn`` that calls the connection directly: each call runs at once, nothing is awaited.
 
     Rows are built here from the column names read once per statement, not by the connection's
     row factory (which reads ``cursor.description`` again for every row).
@@ -184,7 +185,7 @@ Outcome = tuple[bool, Any]  # (True, value) or (False, the exception)
 
 
 def run_bodies(raw: sqlite3.Connection, begin: bool, bodies: Sequence[Body], commit: bool) -> list[Outcome]:
-    """Run writers' bodies one after another (on the database thread).
+    """Run writers' bodies one after another (on the writer's thread).
 
     A run that is the whole transaction (``begin`` and ``commit``) is first tried without a savepoint
     per body: when a body fails, the transaction is rolled back and the run tried again with

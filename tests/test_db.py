@@ -317,7 +317,7 @@ async def test_one_failing_body_in_a_batch_of_one_hop_writers_rolls_back_alone(d
 
 @sqlite_only
 async def test_one_hop_writers_and_holders_commit_in_the_order_they_came(db: Database) -> None:
-    """One-hop bodies that keep coming run batch after batch on the database thread; a holder
+    """One-hop bodies that keep coming run batch after batch; a holder
     among them gets its turn in its place, and every writer's rows land in arrival order."""
     async def one_hop(i: int) -> int:
         async def body(conn: Conn) -> int:

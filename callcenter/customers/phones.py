@@ -45,7 +45,7 @@ class _Reading:
 
 # Readings and formatted numbers are small: enough of them are kept for a day's distinct callers,
 # so a returning caller's number is never parsed again (a cold one costs ~0.1 ms of parsing and
-# formatting, paid on the database's thread while a pop is being written).
+# formatting, paid inside the write that stores a call's first event).
 FORMATTED_CACHE = 16384
 
 

@@ -2,7 +2,7 @@
 decisions (reservations, timers, pushes), bring an agent's stored state in step with the router,
 and word the answer a PBX gets.
 
-These run inside ``RoutingService._run``: on the database's thread, awaiting only the connection.
+These run inside ``RoutingService._run``: in one go, awaiting only the connection.
 """
 
 from __future__ import annotations

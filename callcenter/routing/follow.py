@@ -1,7 +1,7 @@
 """What telephony events do to agents and the router: display-only ringing, answered, over.
 
 Telephony calls ``call_written`` inside the transaction that stored the event, so a call event
-and the routing change it causes commit together (one trip to SQLite's thread for both).
+and the routing change it causes commit together (one body for both).
 """
 
 from __future__ import annotations

@@ -124,8 +124,8 @@ class TelephonyService:
         """Store and apply the events of one call (one webhook request); idempotent and order-tolerant.
 
         One group-committed write stores, folds and upserts the call, reads what a new pop shows,
-        records the pushes and brings routing in step (a batch of events costs one trip to the
-        SQLite thread). Races between requests for one call are settled in SQL (unique keys,
+        records the pushes and brings routing in step (on SQLite a batch of events is committed
+        in one go, on the event loop's thread). Races between requests for one call are settled in SQL (unique keys,
         COALESCE on the upsert, conflict-free pop marks).
         """
         if not events or any(e.provider is not events[0].provider or e.call_id != events[0].call_id for e in events):
@@ -179,7 +179,7 @@ class TelephonyService:
 
     async def _write(self, conn: Conn, source: Source, events: Sequence[CallEvent], directory: Resolver,
                      number: str | None, now: int) -> _Applied:
-        """Store the events, fold the call, upsert it, read and record its pops (on the DB thread)."""
+        """Store the events, fold the call, upsert it, read and record its pops (awaiting only the connection)."""
         first = events[0]
         fresh = [e for e in events if await store.insert_event(conn, e, source.integration_id, now)]
         brief = await store.get_brief(conn, first.provider, first.call_id)
