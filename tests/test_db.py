@@ -410,6 +410,24 @@ async def test_one_hop_batches_commit_on_the_event_loop_while_the_write_lock_is_
 
 
 @sqlite_only
+async def test_one_hop_batches_go_to_the_writers_thread_while_the_wal_is_long(db: Database) -> None:
+    """Near the backstop, a commit could run the writer's own checkpoint (a copy and a sync): such
+    batches are committed on the writer's thread, not on the event loop's."""
+    assert isinstance(db, dbsqlite.SqliteDatabase)
+
+    async def insert(conn: Conn) -> int:
+        return await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('x', 'ip', 1, TRUE)")
+
+    db._wal_frames = dbsqlite.INLINE_WAL_FRAMES
+    before, inline = db.batches, db.inline_batches
+    assert await asyncio.gather(*(db.run_write(insert) for _ in range(5))) == [1] * 5
+    assert db.batches > before and db.inline_batches == inline
+    db._wal_frames = 0
+    assert await db.run_write(insert) == 1
+    assert db.inline_batches == inline + 1
+
+
+@sqlite_only
 async def test_a_one_hop_writer_waits_for_a_lock_another_process_holds_without_stopping_the_loop(
         db: Database) -> None:
     """Another connection (a CLI import, say) holding the write lock makes the batch wait on the
