@@ -10,7 +10,8 @@ the GIL handover that every SQLite call on another thread costs (see ``_commit_i
 could wait (the write lock held by another process, letting the WAL start over, a body that
 failed) goes to the writer connection's own thread instead, as does a ``transaction()`` holder,
 who gets the connection to itself for its turn within the batch and sends its statements one by
-one (one trip each). Reads batch the same way on their own connection and thread.
+one (one trip each). Reads batch the same way on their own connection and thread. A third
+connection keeps the WAL short (``callcenter/dbwal.py``).
 """
 
 from __future__ import annotations
@@ -41,19 +42,10 @@ from callcenter.dbconn import (
     read_bodies,
     run_bodies,
 )
+from callcenter.dbwal import BACKSTOP_CHECKPOINT_PAGES, WalKeeper
 
 MAX_BATCH = 64
 BUSY_TIMEOUT_MS = 5000
-CHECKPOINT_EVERY_S = 1.0
-BACKSTOP_CHECKPOINT_PAGES = 100_000  # ~400 MB of WAL: only if the checkpointer stopped
-# WAL frames after which the checkpointer also makes the WAL start over (~64 MB; see _checkpoint_every).
-RESTART_AFTER_FRAMES = 16_384
-# Before asking for it, passive rounds are repeated (at most CATCH_UP_ROUNDS) until one copied no more
-# than CAUGHT_UP_FRAMES new frames: the RESTART then has little to copy and sync on the writer's thread.
-CATCH_UP_ROUNDS = 3
-CAUGHT_UP_FRAMES = 512
-# How long that RESTART may wait for the writer lock and for readers, holding writers off (ms).
-RESTART_WAIT_MS = 50
 # Batches are committed on the event loop's thread only while the WAL is well short of the backstop,
 # whose checkpoint (a copy and a sync) would then run inside such a commit. Between two restarts the
 # WAL reaches ~35,000 frames at 1,200 call events/s; the checkpointer reads its length every second.
@@ -99,16 +91,13 @@ class SqliteDatabase(Database):
         self.path = Path(url[len("sqlite:///"):])
         self._writer: SqliteConn | None = None
         self._reader: SqliteConn | None = None
-        self._checkpointer: SqliteConn | None = None
-        self._checkpoints: asyncio.Task[None] | None = None
+        self._wal: WalKeeper | None = None
         self._jobs: collections.deque[_Job] = collections.deque()
         self._reads: list[tuple[Body, asyncio.Future[Any]]] = []
         self._drainer: asyncio.Task[None] | None = None
         self._read_drainer: asyncio.Task[None] | None = None
         self.batches = 0
         self.inline_batches = 0  # of those, committed on the event loop's thread
-        self._restart_due = False  # the checkpointer asks the writer to let the WAL start over
-        self._wal_frames = 0  # as the checkpointer last found it
         self._busy_ms = BUSY_TIMEOUT_MS  # the writer connection's busy timeout now
 
     async def connect(self) -> None:
@@ -123,8 +112,8 @@ class SqliteDatabase(Database):
         # and thread of their own, so a commit never waits for one; the writer's automatic
         # checkpoint stays as a backstop far beyond what the checkpointer lets the WAL grow to.
         await self._writer.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_CHECKPOINT_PAGES}")
-        self._checkpointer = SqliteConn(await self._open())
-        self._checkpoints = asyncio.get_running_loop().create_task(self._checkpoint_every(CHECKPOINT_EVERY_S))
+        self._wal = WalKeeper(SqliteConn(await self._open()), self._wake_writer)
+        self._wal.start()
 
     async def _open(self, check_same_thread: bool = True) -> aiosqlite.Connection:
         raw = await aiosqlite.connect(self.path, isolation_level=None, check_same_thread=check_same_thread)
@@ -140,84 +129,30 @@ class SqliteDatabase(Database):
 
     async def close(self) -> None:
         """Close every connection, after the writers and readers already queued are through."""
-        if self._checkpoints is not None:
-            self._checkpoints.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._checkpoints
-            self._checkpoints = None
+        if self._wal is not None:
+            await self._wal.stop()
         for task in (self._drainer, self._read_drainer):
             if task is not None:
                 await asyncio.shield(task)
-        for conn in (self._writer, self._reader, self._checkpointer):
+        for conn in (self._writer, self._reader, self._wal.conn if self._wal else None):
             if conn is not None:
                 await conn.raw.close()
-        self._writer = self._reader = self._checkpointer = None
+        self._writer = self._reader = self._wal = None
 
-    async def _checkpoint_every(self, seconds: float) -> None:
-        """Copy committed WAL frames into the database file without blocking writers (PASSIVE), and
-        let the WAL start over once it is long (RESTART).
+    def _wake_writer(self) -> None:
+        """Start the drain task for a WAL restart, when no writer is at work to run it."""
+        if self._drainer is None and self._writer is not None:
+            self._drainer = asyncio.get_running_loop().create_task(self._drain(self._writer))
 
-        Under a steady stream of commits a passive checkpoint never catches up with the writer, and
-        only a WAL copied to its end starts over. The WAL would then grow to the writer's backstop,
-        whose checkpoint runs inside a commit: syncing megabytes on the writer's thread, a 20-30 ms
-        stall every few seconds at 1,200 call events/s. A RESTART right after a passive round has
-        only the last few frames to copy and sync. Once the WAL is long, the writer runs one
-        between two batches (``_restart_wal``); it gives up quickly on readers still in the WAL (a
-        long report being read) and is asked again on a later round.
-        """
-        while self._checkpointer is not None:
-            await asyncio.sleep(seconds)
-            try:
-                log_frames = self._wal_frames = await self._passive_checkpoint()
-                if log_frames >= RESTART_AFTER_FRAMES:
-                    await self._catch_up(log_frames)
-            except sqlite3.Error:  # busy or I/O trouble: the next round (or the writer's backstop) retries
-                log.warning("WAL checkpoint failed", exc_info=True)
-                continue
-            if log_frames >= RESTART_AFTER_FRAMES:
-                self._restart_due = True
-                if self._drainer is None and self._writer is not None:  # no writer at work to do it
-                    self._drainer = asyncio.get_running_loop().create_task(self._drain(self._writer))
+    def _restart_due(self) -> bool:
+        return self._wal is not None and self._wal.restart_due
 
-    async def _passive_checkpoint(self) -> int:
-        """Copy the WAL's committed frames into the database file; return how many frames the WAL holds."""
-        assert self._checkpointer is not None
-        done = await self._checkpointer.fetchone("PRAGMA wal_checkpoint(PASSIVE)")
-        return 0 if done is None else int(done["log"])
-
-    async def _catch_up(self, log_frames: int) -> None:
-        """Copy again what came in during the last passive round, until little is left (before a RESTART).
-
-        A RESTART runs on the writer's thread and copies and syncs whatever no passive round has
-        copied yet. Right after a long round (~50 ms at 1,200 call events/s) that is every page
-        written meanwhile: hundreds of scattered index pages, a sync that took 20-35 ms once the
-        indexes had spread over a large file. Each extra round copies only what the one before
-        let in, so the RESTART is left a few milliseconds' worth of frames.
-        """
-        for _ in range(CATCH_UP_ROUNDS):
-            newer = self._wal_frames = await self._passive_checkpoint()
-            if newer - log_frames <= CAUGHT_UP_FRAMES:
-                return
-            log_frames = newer
+    def _wal_frames(self) -> int:
+        return self._wal.frames if self._wal is not None else 0
 
     def _restart_wal(self, raw: sqlite3.Connection) -> None:
-        """Let the WAL start over, when the checkpointer asked for it (on the writer's thread, between batches).
-
-        The writer does it itself because a writer that keeps committing holds its lock nearly all
-        the time: another connection's RESTART, polling for that lock, gave up now and then, and
-        the WAL then grew to the backstop. Readers still reading an older snapshot are waited for
-        at most RESTART_WAIT_MS; busy then, the next round asks again.
-        """
-        if not self._restart_due:
-            return
-        self._restart_due = False
-        self._set_busy_timeout(raw, RESTART_WAIT_MS)
-        try:
-            raw.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
-        except sqlite3.Error:
-            log.warning("WAL restart failed", exc_info=True)
-        finally:
-            self._set_busy_timeout(raw, BUSY_TIMEOUT_MS)
+        if self._wal is not None:
+            self._wal.restart(raw, self._set_busy_timeout, BUSY_TIMEOUT_MS)
 
     def _set_busy_timeout(self, raw: sqlite3.Connection, ms: int) -> None:
         """How long the writer's statements wait for a lock another connection holds (0: fail at once)."""
@@ -274,16 +209,16 @@ class SqliteDatabase(Database):
     async def _drain(self, writer: SqliteConn) -> None:
         loop = asyncio.get_running_loop()
         try:
-            while self._jobs or self._restart_due:
+            while self._jobs or self._restart_due():
                 # One turn of the event loop first: requests whose bytes have already arrived queue
                 # their writers too and share this batch's commit, and the pushes of the batch
                 # just committed go out before the next one runs.
                 await asyncio.sleep(0)
-                if self._restart_due:  # on the writer's thread, which may wait for readers; then back here
+                if self._restart_due():  # on the writer's thread, which may wait for readers; then back here
                     await writer.on_thread(self._restart_wal)
                     continue
                 if self._jobs[0].body is not None:
-                    if self._wal_frames < INLINE_WAL_FRAMES and self._commit_inline(writer.raw._conn):
+                    if self._wal_frames() < INLINE_WAL_FRAMES and self._commit_inline(writer.raw._conn):
                         continue
                     await writer.on_thread(self._commit_on_thread, loop)
                     continue
