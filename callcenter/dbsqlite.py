@@ -46,6 +46,10 @@ from callcenter.dbwal import BACKSTOP_CHECKPOINT_PAGES, WalKeeper
 
 MAX_BATCH = 64
 BUSY_TIMEOUT_MS = 5000
+# NORMAL: a commit survives the process being killed, not a power failure, and does not wait for
+# the disk (docs/STORAGE.md, Durability). FULL syncs every commit: batches then go to the writer's
+# thread, so that the event loop never waits for the disk.
+SYNCHRONOUS = "NORMAL"
 # Batches are committed on the event loop's thread only while the WAL is well short of the backstop,
 # whose checkpoint (a copy and a sync) would then run inside such a commit. Between two restarts the
 # WAL reaches ~35,000 frames at 1,200 call events/s; the checkpointer reads its length every second.
@@ -120,7 +124,7 @@ class SqliteDatabase(Database):
         raw.row_factory = dict_row  # type: ignore[assignment]
         for pragma in (
             "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = NORMAL",  # durable across a process kill; see docs/STORAGE.md
+            f"PRAGMA synchronous = {SYNCHRONOUS}",
             f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
             "PRAGMA foreign_keys = ON",
         ):
@@ -218,7 +222,8 @@ class SqliteDatabase(Database):
                     await writer.on_thread(self._restart_wal)
                     continue
                 if self._jobs[0].body is not None:
-                    if self._wal_frames() < INLINE_WAL_FRAMES and self._commit_inline(writer.raw._conn):
+                    if SYNCHRONOUS == "NORMAL" and self._wal_frames() < INLINE_WAL_FRAMES \
+                            and self._commit_inline(writer.raw._conn):
                         continue
                     await writer.on_thread(self._commit_on_thread, loop)
                     continue

@@ -429,6 +429,28 @@ async def test_one_hop_batches_go_to_the_writers_thread_while_the_wal_is_long(db
 
 
 @sqlite_only
+async def test_with_synchronous_full_every_batch_syncs_on_the_writers_thread(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A commit that syncs waits for the disk: then batches never run on the event loop's thread."""
+    monkeypatch.setattr(dbsqlite, "SYNCHRONOUS", "FULL")
+    database = Database(f"sqlite:///{tmp_path}/full.db")
+    assert isinstance(database, dbsqlite.SqliteDatabase)
+    await database.connect()
+    try:
+        await database.migrate()
+
+        async def insert(conn: Conn) -> int:
+            return await conn.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES ('x', 'ip', 1, TRUE)")
+
+        assert await asyncio.gather(*(database.run_write(insert) for _ in range(5))) == [1] * 5
+        assert database.batches >= 1 and database.inline_batches == 0
+        async with database.transaction() as conn:
+            assert await conn.fetchval("PRAGMA synchronous") == 2  # FULL
+    finally:
+        await database.close()
+
+
+@sqlite_only
 async def test_a_one_hop_writer_waits_for_a_lock_another_process_holds_without_stopping_the_loop(
         db: Database) -> None:
     """Another connection (a CLI import, say) holding the write lock makes the batch wait on the
