@@ -251,8 +251,9 @@ class SqliteDatabase(Database):
         batch's latency grew with the loop's load (docs/BENCHMARKS.md, session 9). Here the batch
         takes as long as its bodies' own work. It never waits: BEGIN IMMEDIATE fails at once when
         another connection (a CLI import, a backup) holds the write lock, and the COMMIT does not
-        sync. A body that fails undoes the whole try; the writer's thread then runs the batch again
-        with a savepoint per body, where that body's error is kept (bodies may run twice).
+        sync. A body that fails undoes the whole try; the writer's thread then runs the batch again,
+        where a body that fails once more rolls back alone in its savepoint and keeps its error
+        (so bodies may run more than once).
         """
         self._set_busy_timeout(raw, 0)
         try:
