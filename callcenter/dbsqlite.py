@@ -144,22 +144,16 @@ class SqliteDatabase(Database):
         self._writer = self._reader = self._wal = None
 
     def _wake_writer(self) -> None:
-        """Start the drain task for a WAL restart, when no writer is at work to run it."""
+        """Start the drain task unless it is at work (for queued writers, or a WAL restart)."""
         if self._drainer is None and self._writer is not None:
             self._drainer = asyncio.get_running_loop().create_task(self._drain(self._writer))
 
-    def _restart_due(self) -> bool:
-        return self._wal is not None and self._wal.restart_due
-
-    def _wal_frames(self) -> int:
-        return self._wal.frames if self._wal is not None else 0
-
-    def _restart_wal(self, raw: sqlite3.Connection) -> None:
-        if self._wal is not None:
-            self._wal.restart(raw, self._set_busy_timeout, BUSY_TIMEOUT_MS)
-
     def _set_busy_timeout(self, raw: sqlite3.Connection, ms: int) -> None:
-        """How long the writer's statements wait for a lock another connection holds (0: fail at once)."""
+        """How long the writer's statements wait for a lock another connection holds (0: fail at once).
+
+        Each way of writing sets the timeout it needs before its first statement: 0 on the event
+        loop's thread, BUSY_TIMEOUT_MS on the writer's, RESTART_WAIT_MS for a WAL restart.
+        """
         if self._busy_ms != ms:
             raw.execute(f"PRAGMA busy_timeout = {ms}")
             self._busy_ms = ms
@@ -171,8 +165,7 @@ class SqliteDatabase(Database):
             raise RuntimeError("database is not connected")
         job = _Job(asyncio.get_running_loop(), body)
         self._jobs.append(job)
-        if self._drainer is None:
-            self._drainer = asyncio.get_running_loop().create_task(self._drain(self._writer))
+        self._wake_writer()
         return job
 
     @contextlib.asynccontextmanager
@@ -212,17 +205,19 @@ class SqliteDatabase(Database):
 
     async def _drain(self, writer: SqliteConn) -> None:
         loop = asyncio.get_running_loop()
+        wal = self._wal
+        assert wal is not None  # connected: the drain runs between connect() and close()
         try:
-            while self._jobs or self._restart_due():
+            while self._jobs or wal.restart_due:
                 # One turn of the event loop first: requests whose bytes have already arrived queue
                 # their writers too and share this batch's commit, and the pushes of the batch
                 # just committed go out before the next one runs.
                 await asyncio.sleep(0)
-                if self._restart_due():  # on the writer's thread, which may wait for readers; then back here
-                    await writer.on_thread(self._restart_wal)
+                if wal.restart_due:  # on the writer's thread, which may wait for readers; then back here
+                    await writer.on_thread(wal.restart, self._set_busy_timeout)
                     continue
                 if self._jobs[0].body is not None:
-                    if SYNCHRONOUS == "NORMAL" and self._wal_frames() < INLINE_WAL_FRAMES \
+                    if SYNCHRONOUS == "NORMAL" and wal.frames < INLINE_WAL_FRAMES \
                             and self._commit_inline(writer.raw._conn):
                         continue
                     await writer.on_thread(self._commit_on_thread, loop)
@@ -277,9 +272,8 @@ class SqliteDatabase(Database):
         return True
 
     def _commit_on_thread(self, raw: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
-        """Commit the next batch of one-hop bodies on the writer's thread (after letting the WAL start
-        over, if asked), waiting for the write lock if another connection holds it."""
-        self._restart_wal(raw)
+        """Commit the next batch of one-hop bodies on the writer's thread, waiting for the write lock if
+        another connection holds it."""
         self._set_busy_timeout(raw, BUSY_TIMEOUT_MS)
         batch = self._take_bodies()
         try:

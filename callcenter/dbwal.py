@@ -94,13 +94,14 @@ class WalKeeper:
                 return
             log_frames = newer
 
-    def restart(self, raw: sqlite3.Connection, set_busy_timeout: SetBusyTimeout, busy_timeout_ms: int) -> None:
+    def restart(self, raw: sqlite3.Connection, set_busy_timeout: SetBusyTimeout) -> None:
         """Let the WAL start over, when due (on the writer's thread, with the writer's connection, between batches).
 
         The writer does it itself because a writer that keeps committing holds its lock nearly all
         the time: another connection's RESTART, polling for that lock, gave up now and then, and
         the WAL then grew to the backstop. Readers still reading an older snapshot are waited for
-        at most RESTART_WAIT_MS; busy then, the next round asks again.
+        at most RESTART_WAIT_MS; busy then, the next round asks again. The writer sets its own
+        timeout again before its next statement.
         """
         if not self.restart_due:
             return
@@ -110,5 +111,3 @@ class WalKeeper:
             raw.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
         except sqlite3.Error:
             log.warning("WAL restart failed", exc_info=True)
-        finally:
-            set_busy_timeout(raw, busy_timeout_ms)

@@ -125,8 +125,8 @@ class TelephonyService:
 
         One group-committed write stores, folds and upserts the call, reads what a new pop shows,
         records the pushes and brings routing in step (on SQLite a batch of events is committed
-        in one go, on the event loop's thread). Races between requests for one call are settled in SQL (unique keys,
-        COALESCE on the upsert, conflict-free pop marks).
+        in one go, on the event loop's thread). Races between requests for one call are settled
+        in SQL (unique keys, COALESCE on the upsert, conflict-free pop marks).
         """
         if not events or any(e.provider is not events[0].provider or e.call_id != events[0].call_id for e in events):
             raise Invalid("one request carries events of exactly one call", field_error("call_id", "mixed"))

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from callcenter.errors import DomainError, FieldError
-from callcenter.settings import IPNetwork
+from callcenter.settings import IPAddress, IPNetwork
 from callcenter.web.http import SESSION_KEY, Handler, Policy, spec_of
 from callcenter.web.keys import ACCOUNTS, SETTINGS
 
@@ -155,19 +155,19 @@ def set_session_cookie(response: web.StreamResponse, token: str, secure: bool, m
     )
 
 
-def forwarded_client(peer: str, forwarded: list[str], trusted: Callable[[str], bool]) -> str:
+def forwarded_client(forwarded: list[str], trusted: Callable[[IPAddress], bool]) -> IPAddress | None:
     """The client behind trusted proxies: ``X-Forwarded-For`` values read from their right end.
 
     Each proxy appends the address it received the request from. Past every trusted proxy, the
     first address that is not one is the client: what a client wrote into the header itself lies
     further left and is never reached. Garbage where an address should be stops the walk at the
-    last address believed.
+    last address believed (None: the trusted peer itself).
     """
-    client = peer
+    client = None
     for value in reversed(forwarded):
         for hop in reversed(value.split(",")):
             try:
-                client = str(ipaddress.ip_address(hop.strip()))
+                client = ipaddress.ip_address(hop.strip())
             except ValueError:
                 return client
             if not trusted(client):
@@ -182,19 +182,20 @@ def forwarded_middleware(proxies: Sequence[IPNetwork]) -> Middleware:
     its address.
     """
 
-    def trusted(address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
+    def trusted(ip: IPAddress) -> bool:
         return any(ip in network for network in proxies)
 
     @web.middleware
     async def forwarded(request: web.Request, handler: Handler) -> web.StreamResponse:
-        peer = request.remote
-        if peer is None or not trusted(peer) or "X-Forwarded-For" not in request.headers:
+        if request.remote is None or "X-Forwarded-For" not in request.headers:
             return await handler(request)
-        client = forwarded_client(peer, request.headers.getall("X-Forwarded-For"), trusted)
-        return await handler(request.clone(remote=client))
+        try:
+            peer = ipaddress.ip_address(request.remote)
+        except ValueError:  # a Unix socket's peer has no IP address
+            return await handler(request)
+        if not trusted(peer):
+            return await handler(request)
+        client = forwarded_client(request.headers.getall("X-Forwarded-For"), trusted)
+        return await handler(request if client is None else request.clone(remote=str(client)))
 
     return forwarded
