@@ -168,6 +168,7 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         await asyncio.to_thread(spy.wait)
     await asyncio.sleep(0.5)  # late pops
     latencies = [(agents.received[c] - s) * 1000 for c, s in sent.items() if c in agents.received]
+    windows = window_p99s(t0, sent, agents.received)
     if trace is not None:
         write_trace(trace / f"pop-{rate}-{prefix}.tsv", t0, sent, agents.received)
     missing = len(sent) - len(latencies)
@@ -177,12 +178,30 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         "p50 ms": round(percentile(latencies, 50), 1),
         "p99 ms": round(percentile(latencies, 99), 1),
         "max ms": round(max(latencies, default=float("nan")), 1),
+        # Steadiness of a long step: its worst 10-second window, and how many of its windows had p99 over 50 ms.
+        "worst 10 s p99 ms": round(max(windows), 1) if windows else "",
+        "10 s windows over 50 ms": f"{sum(w > 50 for w in windows)} of {len(windows)}" if windows else "",
         "errors": errors,
         "pops missing": missing,
         "server CPU %": round(sum(cpu_seconds(p) - cpu0[p] for p in server_pids) / elapsed * 100),
         "loadgen CPU %": round((time.process_time() - me0) / elapsed * 100),
         **thread_split(server_pids[0], threads0, threads1, elapsed),
     }
+
+
+WINDOW_S = 10.0
+
+
+def window_p99s(t0: float, sent: dict[str, float], received: dict[str, float]) -> list[float]:
+    """p99 latency (ms) of each whole 10-second window of a step, by send time (none in a step under 20 s)."""
+    by_window: dict[int, list[float]] = {}
+    for call, at in sent.items():
+        if call in received:
+            by_window.setdefault(int((at - t0) // WINDOW_S), []).append((received[call] - at) * 1000)
+    whole = int((max(sent.values(), default=t0) - t0) // WINDOW_S)  # the last window is cut short
+    if whole < 2:
+        return []
+    return [percentile(by_window[w], 99) for w in range(whole) if by_window.get(w)]
 
 
 def thread_split(pid: int, before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]],
