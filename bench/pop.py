@@ -167,8 +167,10 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
         write_thread_report(profile / f"pop-{rate}.threads", threads0, threads1, elapsed)
         await asyncio.to_thread(spy.wait)
     await asyncio.sleep(0.5)  # late pops
-    latencies = [(agents.received[c] - s) * 1000 for c, s in sent.items() if c in agents.received]
-    windows = window_p99s(t0, sent, agents.received)
+    # (seconds into the step it was sent, latency ms) of each call whose pop came
+    samples = [(at - t0, (agents.received[c] - at) * 1000) for c, at in sent.items() if c in agents.received]
+    latencies = [latency for _, latency in samples]
+    windows = window_p99s(samples, max(sent.values(), default=t0) - t0)
     if trace is not None:
         write_trace(trace / f"pop-{rate}-{prefix}.tsv", t0, sent, agents.received)
     missing = len(sent) - len(latencies)
@@ -192,13 +194,12 @@ async def step(http: aiohttp.ClientSession, url: str, token: str, agents: Agents
 WINDOW_S = 10.0
 
 
-def window_p99s(t0: float, sent: dict[str, float], received: dict[str, float]) -> list[float]:
+def window_p99s(samples: list[tuple[float, float]], last_send_s: float) -> list[float]:
     """p99 latency (ms) of each whole 10-second window of a step, by send time (none in a step under 20 s)."""
     by_window: dict[int, list[float]] = {}
-    for call, at in sent.items():
-        if call in received:
-            by_window.setdefault(int((at - t0) // WINDOW_S), []).append((received[call] - at) * 1000)
-    whole = int((max(sent.values(), default=t0) - t0) // WINDOW_S)  # the last window is cut short
+    for sent_s, latency in samples:
+        by_window.setdefault(int(sent_s // WINDOW_S), []).append(latency)
+    whole = int(last_send_s // WINDOW_S)  # the window the last call was sent in is cut short
     if whole < 2:
         return []
     return [percentile(by_window[w], 99) for w in range(whole) if by_window.get(w)]
